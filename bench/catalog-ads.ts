@@ -1,0 +1,115 @@
+/**
+ * Builds multi-photo "ads" from single catalog photos, for development and benchmarks on real
+ * bicycles. The bike-catalog set (../shared/data/bike-catalog: 146 photos, one per bike, mostly
+ * side views on white) has no second photo of any bike, so each ad is made the way sellers'
+ * photos differ from each other:
+ *
+ * - photo 1: the whole bike, re-framed (random scale 70–100 %, offset) on a coloured background;
+ * - the mirror image (the other side of the bike), re-framed;
+ * - close-ups: a crop of 35–60 % of the width around the rear wheel, the front, the frame centre;
+ * - a tilted view (rotation ±6°) with changed light (brightness 0.75–1.25, saturation 0.7–1.3);
+ * - every photo: JPEG quality 60–92, and a small perspective squash (width 85–100 %).
+ *
+ * Usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad, default 6] [seed]
+ * It writes OUT_DIR/images/<ad>/<n>.jpg and OUT_DIR/labels.csv (image,label). The photos are
+ * derived from files without a stated licence: never commit or ship the output.
+ */
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { writeCsv } from '../src/util/csv.js';
+import { createRandom, type Random } from '../src/util/rng.js';
+
+const backgrounds: [number, number, number][] = [
+  [255, 255, 255],
+  [236, 232, 220],
+  [205, 214, 222],
+  [190, 200, 180],
+  [120, 120, 120],
+  [60, 64, 70],
+];
+
+function between(random: Random, lo: number, hi: number): number {
+  return lo + (hi - lo) * random();
+}
+
+/** One seller-style photo of the bike in `source`; `kind` picks the recipe. */
+async function makePhoto(source: Buffer, kind: number, random: Random): Promise<Buffer> {
+  const meta = await sharp(source).metadata();
+  const w = meta.width ?? 400;
+  const h = meta.height ?? 225;
+  let image = sharp(source).rotate();
+  if (kind === 1 || (kind >= 4 && random() < 0.5)) image = image.flop();
+  if (kind === 2 || kind === 3 || kind === 5) {
+    // A close-up: a crop around a part of the bike.
+    const cw = Math.round(w * between(random, 0.35, 0.6));
+    const ch = Math.round(Math.min(h, cw * between(random, 0.6, 0.9)));
+    const centres = [0.22, 0.5, 0.78];
+    const cx = centres[(kind + Math.floor(random() * 3)) % 3] * w;
+    const left = Math.max(0, Math.min(w - cw, Math.round(cx - cw / 2)));
+    const top = Math.max(0, Math.min(h - ch, Math.round(between(random, 0.2, 0.6) * (h - ch))));
+    image = sharp(await image.extract({ left, top, width: cw, height: ch }).toBuffer());
+    image = image.resize(Math.round(cw * 1.6), Math.round(ch * 1.6));
+  } else {
+    // The whole bike, re-framed on a background of the seller's room.
+    const scale = between(random, 0.7, 1);
+    const squash = between(random, 0.85, 1);
+    const bw = Math.round(w * scale * squash);
+    const bh = Math.round(h * scale);
+    const bike = await image.resize(bw, bh, { fit: 'fill' }).toBuffer();
+    const bg = backgrounds[Math.floor(random() * backgrounds.length)];
+    const left = Math.round(random() * (w - bw));
+    const top = Math.round(random() * (h - bh));
+    image = sharp({
+      create: { width: w, height: h, channels: 3, background: { r: bg[0], g: bg[1], b: bg[2] } },
+    }).composite([{ input: bike, left, top, blend: 'multiply' }]);
+    image = sharp(await image.png().toBuffer());
+  }
+  if (kind >= 4) {
+    image = sharp(await image.rotate(between(random, -6, 6), { background: '#ffffff' }).toBuffer());
+  }
+  image = image.modulate({
+    brightness: between(random, 0.75, 1.25),
+    saturation: between(random, 0.7, 1.3),
+  });
+  return image.jpeg({ quality: Math.round(between(random, 60, 92)) }).toBuffer();
+}
+
+/** Writes the ads; returns the number of photos. */
+export async function buildCatalogAds(
+  sourceDir: string,
+  outDir: string,
+  photosPerAd = 6,
+  seed = 1,
+): Promise<number> {
+  const files = readdirSync(sourceDir)
+    .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    .sort();
+  const rows: string[][] = [];
+  for (const [i, file] of files.entries()) {
+    const random = createRandom(seed * 100_003 + i);
+    const ad = `ad-${String(i + 1).padStart(4, '0')}`;
+    mkdirSync(join(outDir, 'images', ad), { recursive: true });
+    const source = await sharp(join(sourceDir, file)).toBuffer();
+    for (let n = 0; n < photosPerAd; n++) {
+      const photo = await makePhoto(source, n, random);
+      const name = `${ad}/${n + 1}.jpg`;
+      await sharp(photo).toFile(join(outDir, 'images', name));
+      rows.push([name, ad]);
+    }
+  }
+  writeCsv(join(outDir, 'labels.csv'), ['image', 'label'], rows);
+  return rows.length;
+}
+
+if (process.argv[1]?.endsWith('catalog-ads.js')) {
+  const [source, out, perAd, seed] = process.argv.slice(2);
+  if (!source || !out) {
+    console.error(
+      'usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad] [seed]',
+    );
+    process.exit(2);
+  }
+  const n = await buildCatalogAds(source, out, Number(perAd ?? 6), Number(seed ?? 1));
+  console.log(`wrote ${n} photos to ${out}`);
+}
