@@ -1,0 +1,237 @@
+/**
+ * Calibration of the grouping threshold on labelled, held-out embeddings (labels = ad ids).
+ *
+ * Every pair in the k-NN lists is a prediction "same label" once its similarity reaches the
+ * threshold. Sweeping the threshold from the top gives the pairwise precision–recall curve:
+ * precision over the listed pairs at or above the threshold, recall against all positive pairs
+ * of the labels (pairs never listed can never be found, so recall tops out below 1 when labels
+ * have more photos than k).
+ *
+ * Choosing the threshold: the lowest threshold whose smoothed precision reaches the target.
+ * Raw precision jumps about among the first few pairs (one unlucky negative at the top), so it is
+ * smoothed by isotonic regression (pool adjacent violators; Barlow et al. 1972, as in Zadrozny &
+ * Elkan 2002, https://doi.org/10.1145/775047.775151): the rate of same-label pairs is fitted as a
+ * non-decreasing function of similarity, and the smoothed precision at a threshold is the mean
+ * fitted rate of the pairs above it. It is monotone in the threshold, equals the raw precision
+ * wherever a pooled block ends, and so the chosen threshold is unique and stable.
+ *
+ * Note that positives are "same ad": two ads of the same bike (a repost) count as negatives, so
+ * precision is underestimated where reposts are common.
+ */
+import { SamebikeError, invalidParameter } from '../util/errors.js';
+import { warn } from '../util/log.js';
+import { buildSimilarityGraph, type KnnLists } from './graph.js';
+import { checkLength, encodeLabels, type LabelArray } from './labels.js';
+
+/** Options of `calibrateThreshold`. */
+export interface CalibrationOptions {
+  /** Pairwise precision the threshold must reach; default 0.95, usual range 0.8–0.99. */
+  targetPrecision?: number;
+  /** Most points kept in the returned curve (for plots); default 200. */
+  maxCurvePoints?: number;
+}
+
+/** One point of the pairwise precision–recall curve. */
+export interface CalibrationPoint {
+  /** Cosine similarity: pairs at or above it are predicted "same". */
+  threshold: number;
+  /** Fraction of listed pairs at or above the threshold that share a label. */
+  precision: number;
+  /** Fraction of all same-label pairs that are listed at or above the threshold. */
+  recall: number;
+  /** Precision after isotonic smoothing (monotone in the threshold). */
+  smoothedPrecision: number;
+}
+
+/** Result of `calibrateThreshold`. */
+export interface Calibration {
+  /** The chosen threshold (a similarity that occurs among the pairs). */
+  threshold: number;
+  /** Raw pairwise precision at the chosen threshold. */
+  precision: number;
+  /** Pairwise recall at the chosen threshold. */
+  recall: number;
+  /** Smoothed precision at the chosen threshold (≥ the target when `reached`). */
+  smoothedPrecision: number;
+  /**
+   * false when no threshold reaches the target; the threshold then has the highest smoothed
+   * precision that any threshold reaches, and a warning is logged.
+   */
+  reached: boolean;
+  /** Distinct pairs in the k-NN lists. */
+  pairs: number;
+  /** Same-label pairs among all photos (the recall denominator). */
+  positivePairs: number;
+  /** The curve from the highest threshold down, thinned to at most `maxCurvePoints` points. */
+  curve: CalibrationPoint[];
+}
+
+/**
+ * Finds the lowest similarity threshold whose smoothed pairwise precision reaches the target.
+ *
+ * @param knn k-NN lists of the held-out photos.
+ * @param labels label of each photo (its ad id).
+ * @example
+ * const { threshold, precision, recall } = calibrateThreshold(knn, adIds, { targetPrecision: 0.95 });
+ */
+export function calibrateThreshold(
+  knn: KnnLists,
+  labels: LabelArray,
+  options: CalibrationOptions = {},
+): Calibration {
+  const target = options.targetPrecision ?? 0.95;
+  if (typeof target !== 'number' || !(target > 0 && target <= 1)) {
+    invalidParameter('targetPrecision', 'a fraction in (0, 1], usually 0.8–0.99', target);
+  }
+  const maxPoints = options.maxCurvePoints ?? 200;
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) {
+    invalidParameter('maxCurvePoints', 'an integer ≥ 2', maxPoints);
+  }
+  const graph = buildSimilarityGraph(knn);
+  checkLength(labels, graph.n, 'labels', 'photos in the k-NN lists');
+  const { codes, sizes } = encodeLabels(labels, 'labels');
+
+  let positivePairs = 0;
+  for (const size of sizes) positivePairs += (size * (size - 1)) / 2;
+  if (positivePairs === 0) {
+    throw new SamebikeError(
+      'labels: no two photos share a label, so there are no positive pairs to calibrate on',
+      'calibrate on held-out ads with at least two photos each',
+    );
+  }
+  const pairs = graph.sources.length;
+  if (pairs === 0) {
+    throw new SamebikeError('knn: the lists hold no pairs of distinct photos to calibrate on');
+  }
+
+  // Similarities of positive and negative pairs, each sorted from the highest down.
+  let positiveCount = 0;
+  for (let e = 0; e < pairs; e++) {
+    if (codes[graph.sources[e]] === codes[graph.targets[e]]) positiveCount++;
+  }
+  const positive = new Float32Array(positiveCount);
+  const negative = new Float32Array(pairs - positiveCount);
+  let p = 0;
+  let q = 0;
+  for (let e = 0; e < pairs; e++) {
+    if (codes[graph.sources[e]] === codes[graph.targets[e]]) positive[p++] = graph.similarities[e];
+    else negative[q++] = graph.similarities[e];
+  }
+  positive.sort().reverse();
+  negative.sort().reverse();
+
+  // One point per distinct similarity: the pairs added when the threshold drops to it.
+  const thresholds: number[] = [];
+  const addedPositive: number[] = [];
+  const addedNegative: number[] = [];
+  p = 0;
+  q = 0;
+  while (p < positive.length || q < negative.length) {
+    const v = Math.max(
+      p < positive.length ? positive[p] : -Infinity,
+      q < negative.length ? negative[q] : -Infinity,
+    );
+    let tp = 0;
+    let fp = 0;
+    while (p < positive.length && positive[p] === v) {
+      p++;
+      tp++;
+    }
+    while (q < negative.length && negative[q] === v) {
+      q++;
+      fp++;
+    }
+    thresholds.push(v);
+    addedPositive.push(tp);
+    addedNegative.push(fp);
+  }
+
+  const fitted = isotonicRates(addedPositive, addedNegative);
+  const count = thresholds.length;
+  const precision = new Float64Array(count);
+  const smoothed = new Float64Array(count);
+  const recall = new Float64Array(count);
+  let tp = 0;
+  let total = 0;
+  let fittedSum = 0;
+  for (let j = 0; j < count; j++) {
+    const w = addedPositive[j] + addedNegative[j];
+    tp += addedPositive[j];
+    total += w;
+    fittedSum += fitted[j] * w;
+    precision[j] = tp / total;
+    smoothed[j] = Math.min(1, fittedSum / total);
+    recall[j] = tp / positivePairs;
+  }
+
+  // Smoothed precision does not increase as the threshold drops: take the last point that
+  // reaches the target, or else the last point of the top plateau.
+  let chosen = -1;
+  for (let j = 0; j < count; j++) if (smoothed[j] >= target - 1e-12) chosen = j;
+  const reached = chosen >= 0;
+  if (!reached) {
+    chosen = 0;
+    while (chosen + 1 < count && smoothed[chosen + 1] >= smoothed[0] - 1e-12) chosen++;
+    warn(
+      `calibration: no threshold reaches pairwise precision ${target}; the best is ` +
+        `${smoothed[0].toFixed(3)} at threshold ${thresholds[chosen].toFixed(4)}`,
+    );
+  }
+
+  const curve: CalibrationPoint[] = [];
+  const points = Math.min(count, maxPoints);
+  for (let i = 0; i < points; i++) {
+    const j = points === 1 ? 0 : Math.round((i * (count - 1)) / (points - 1));
+    curve.push({
+      threshold: thresholds[j],
+      precision: precision[j],
+      recall: recall[j],
+      smoothedPrecision: smoothed[j],
+    });
+  }
+  return {
+    threshold: thresholds[chosen],
+    precision: precision[chosen],
+    recall: recall[chosen],
+    smoothedPrecision: smoothed[chosen],
+    reached,
+    pairs,
+    positivePairs,
+    curve,
+  };
+}
+
+/**
+ * Isotonic regression by pool adjacent violators: given, per point from the highest similarity
+ * down, the number of positive and negative pairs, fits same-label rates that never increase
+ * down the list, minimising the pair-weighted squared error. Returns the fitted rate per point.
+ */
+export function isotonicRates(positives: number[], negatives: number[]): Float64Array {
+  const count = positives.length;
+  const blockPositive: number[] = [];
+  const blockWeight: number[] = [];
+  const blockEnd: number[] = [];
+  for (let j = 0; j < count; j++) {
+    let pos = positives[j];
+    let weight = positives[j] + negatives[j];
+    // A later (lower-similarity) block may not have a higher rate than the one before it.
+    while (
+      blockWeight.length > 0 &&
+      blockPositive[blockPositive.length - 1] * weight <= pos * blockWeight[blockWeight.length - 1]
+    ) {
+      pos += blockPositive.pop() as number;
+      weight += blockWeight.pop() as number;
+      blockEnd.pop();
+    }
+    blockPositive.push(pos);
+    blockWeight.push(weight);
+    blockEnd.push(j);
+  }
+  const fitted = new Float64Array(count);
+  let j = 0;
+  for (let b = 0; b < blockEnd.length; b++) {
+    const rate = blockWeight[b] > 0 ? blockPositive[b] / blockWeight[b] : 0;
+    for (; j <= blockEnd[b]; j++) fitted[j] = rate;
+  }
+  return fitted;
+}
