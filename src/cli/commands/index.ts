@@ -1,4 +1,5 @@
 /** The list of CLI commands, in the order `samebike --help` shows them. */
 import type { Command } from '../command.js';
+import { embedCommand } from './embed.js';
 
-export const commands: Command[] = [];
+export const commands: Command[] = [embedCommand];
