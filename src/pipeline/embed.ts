@@ -42,18 +42,15 @@ export interface EmbedResult {
   seconds: number;
 }
 
-/** Averages per-view feature rows (each L2-normalised first) and L2-normalises the result. */
+/**
+ * Averages per-view feature rows (the photo, its mirror image, other scales) and L2-normalises
+ * the mean. The exported ONNX model does the same, so both give equal embeddings.
+ */
 export function averageViews(views: Matrix[]): Matrix {
   const { rows, cols } = views[0];
   const out = new Float32Array(rows * cols);
   for (const view of views) {
-    for (let r = 0; r < rows; r++) {
-      let norm = 0;
-      const base = r * cols;
-      for (let c = 0; c < cols; c++) norm += view.data[base + c] * view.data[base + c];
-      const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-      for (let c = 0; c < cols; c++) out[base + c] += view.data[base + c] * scale;
-    }
+    for (let i = 0; i < out.length; i++) out[i] += view.data[i];
   }
   normalizeRows(out, cols);
   return { rows, cols, data: out };
