@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import sharp from 'sharp';
-import { writeReport } from '../src/report/render.js';
+import { renderReport, writeReport } from '../src/report/render.js';
 import { hydrogenTorchReference, type Metrics, type RunReport } from '../src/report/types.js';
 import { setQuiet } from '../src/util/log.js';
 import { createRandom } from '../src/util/rng.js';
@@ -320,5 +320,33 @@ test('report.html renders in Chromium with charts, a worst-first gallery and esc
     await browser.close();
     rmSync(dir, { recursive: true, force: true });
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a report without reference, grouping, timings or history renders without those parts', async () => {
+  setQuiet(true);
+  const { report, dir } = await buildFixture();
+  try {
+    const bare: RunReport = {
+      ...report,
+      reference: undefined,
+      grouping: undefined,
+      timings: undefined,
+      history: { steps: [], epochs: [], bestEpoch: 0 },
+      gallery: { queries: report.gallery.queries.slice(0, 2), maxMatches: 3 },
+    };
+    const html = await renderReport(bare);
+    assert.ok(!html.includes('id="grouping"'));
+    assert.ok(!html.includes('id="timings"'));
+    assert.ok(!html.includes('href="#grouping"'));
+    assert.ok(!html.includes('reference'), 'no reference column, note or curve');
+    assert.equal(html.match(/>no data<\/text>/g)?.length, 2, 'empty learning rate and loss');
+    assert.equal(html.match(/data-chart="validation"/g)?.length, 1);
+    assert.equal(html.match(/<circle class="marker"/g)?.length, 3, 'only the zero-shot points');
+    assert.equal(html.match(/<div class="query-row"/g)?.length, 2);
+    assert.equal(html.match(/<figure class="thumb (no-)?match">/g)?.length, 6);
+    assert.match(html, /All 2 queries by AP@50/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -96,7 +96,7 @@ function bestEpochText(history: History, k: number): string {
   return (
     `Best epoch: <b>${formatCount(best.epoch)}</b> of ${formatCount(history.epochs.length)}` +
     (map !== undefined ? ` (validation mAP@${k} ${formatMetric(map)})` : '') +
-    '; the trained model is that epoch\u2019s.'
+    '.'
   );
 }
 

@@ -90,7 +90,7 @@ export interface EpochRecord {
 export interface History {
   steps: StepRecord[];
   epochs: EpochRecord[];
-  /** The epoch whose weights were kept (highest validation mAP@k); marked on the chart. */
+  /** The epoch with the highest validation mAP@k; marked on the validation chart. */
   bestEpoch: number;
 }
 
