@@ -35,7 +35,8 @@ export function dot(a: Float32Array, b: Float32Array): number {
 
 /**
  * Quantises rows of `data` (each `dimensions` long) to int8 for the ANN graph: every row is scaled
- * so that its largest absolute component becomes 127, then rounded. Cosine similarity ignores a
+ * so that its largest absolute component becomes 127, then rounded (halves away from
+ * zero, so that a vector and its negation quantise symmetrically). Cosine similarity ignores a
  * row's scale, so this keeps about 7 bits per component; usearch's own float→int8 cast truncates
  * `x · 127` instead and loses nearly all precision on 512-d unit vectors (components near 0.04).
  */
@@ -46,7 +47,10 @@ export function quantizeInt8(data: Float32Array, dimensions: number): Int8Array 
     for (let i = start; i < start + dimensions; i++) largest = Math.max(largest, Math.abs(data[i]));
     if (largest === 0) continue;
     const scale = 127 / largest;
-    for (let i = start; i < start + dimensions; i++) out[i] = Math.round(data[i] * scale);
+    for (let i = start; i < start + dimensions; i++) {
+      const value = data[i] * scale;
+      out[i] = value >= 0 ? Math.round(value) : -Math.round(-value);
+    }
   }
   return out;
 }
