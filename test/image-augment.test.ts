@@ -13,9 +13,11 @@ import {
   augmentParameters,
   decodeAugmented,
   decodeAugmentedViews,
-  meanGrey,
+  colourJitter,
+  type ColourFactors,
 } from '../src/image/augment.js';
 import { decodeImage, flipHorizontal } from '../src/image/decode.js';
+import { createRandom } from '../src/util/rng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'samebike-augment-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -85,9 +87,57 @@ test('jitter 0 and flip probability 0 give factors of exactly 1 and no flips', (
   }
 });
 
-test('meanGrey is the mean of all channel values (hand-checked)', () => {
-  assert.equal(meanGrey(Uint8Array.from([0, 30, 60, 90, 120, 150])), 75);
-  assert.equal(meanGrey(new Uint8Array(0)), 0);
+/** The jitter written out per pixel and channel, with Math.min/max/round at every step. */
+function colourJitterReference(data: Uint8Array, f: ColourFactors): number[] {
+  const clamp = (v: number) => Math.max(0, Math.min(255, v));
+  const luma = (p: number[]) => 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+  const pixels: number[][] = [];
+  for (let i = 0; i < data.length; i += 3) {
+    pixels.push([data[i], data[i + 1], data[i + 2]].map((v) => clamp(v * f.brightness)));
+  }
+  const mean = pixels.reduce((sum, p) => sum + luma(p), 0) / pixels.length;
+  const out: number[] = [];
+  for (const p of pixels) {
+    const contrasted = p.map((v) => clamp(v * f.contrast + mean * (1 - f.contrast)));
+    const y = luma(contrasted);
+    for (const v of contrasted)
+      out.push(Math.round(clamp(v * f.saturation + y * (1 - f.saturation))));
+  }
+  return out;
+}
+
+test('colourJitter matches a per-pixel reference on random images', () => {
+  const random = createRandom(12);
+  for (let trial = 0; trial < 20; trial++) {
+    const data = new Uint8Array(7 * 5 * 3);
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(random() * 256);
+    const factors = {
+      brightness: 0.6 + 0.8 * random(),
+      contrast: 0.6 + 0.8 * random(),
+      saturation: 0.6 + 0.8 * random(),
+    };
+    const fast = Array.from(colourJitter({ data, width: 7, height: 5 }, factors).data);
+    const slow = colourJitterReference(data, factors);
+    assert.deepEqual(fast, slow, `trial ${trial}`);
+  }
+});
+
+test('colourJitter on a hand-checked 2-pixel image, and factors of 1 change nothing', () => {
+  // Pixels (100, 50, 0) and (200, 150, 100); brightness 1.1 gives (110, 55, 0) and
+  // (220, 165, 110), lumas 65.175 and 175.175, mean 120.175. Contrast 0.5: v / 2 + 60.0875 gives
+  // (115.0875, 87.5875, 60.0875) and (170.0875, 142.5875, 115.0875). Saturation 0 turns each
+  // pixel into its luma: 92.675 and 147.675, rounded 93 and 148.
+  const data = Uint8Array.from([100, 50, 0, 200, 150, 100]);
+  const out = colourJitter(
+    { data, width: 2, height: 1 },
+    { brightness: 1.1, contrast: 0.5, saturation: 0 },
+  );
+  assert.deepEqual(Array.from(out.data), [93, 93, 93, 148, 148, 148]);
+  const same = colourJitter(
+    { data, width: 2, height: 1 },
+    { brightness: 1, contrast: 1, saturation: 1 },
+  );
+  assert.deepEqual(Array.from(same.data), Array.from(data));
 });
 
 test('views are deterministic, sized, and decodeAugmented matches decodeAugmentedViews', async () => {
