@@ -134,6 +134,48 @@ test('evaluateRanking explains what is wrong with its input', () => {
   );
   assert.throws(
     () =>
+      evaluateRanking({
+        ranking: { ...deep, k: 3 },
+        queryLabels: Int32Array.from([0]),
+        galleryLabels,
+        k: 2,
+      }),
+    /ranking: 10 indices is not a multiple of ranking\.k = 3/,
+  );
+  assert.throws(
+    () =>
+      evaluateRanking({
+        ranking: { ...deep, k: 0 },
+        queryLabels: Int32Array.from([0]),
+        galleryLabels,
+        k: 2,
+      }),
+    /ranking\.k: expected an integer ≥ 1, got 0/,
+  );
+  assert.throws(
+    () =>
+      evaluateRanking({
+        ranking: deep,
+        queryLabels: Int32Array.from([0]),
+        galleryLabels,
+        relevantCounts: Int32Array.from([1, 2]),
+        k: 5,
+      }),
+    /relevantCounts: expected one count per query \(1\), got 2/,
+  );
+  assert.throws(
+    () =>
+      evaluateRanking({
+        ranking: deep,
+        queryLabels: Int32Array.from([0]),
+        galleryLabels,
+        relevantCounts: Int32Array.from([-1]),
+        k: 5,
+      }),
+    /relevantCounts\[0\]: expected an integer ≥ 0, got -1/,
+  );
+  assert.throws(
+    () =>
       evaluateRanking({ ranking: deep, queryLabels: Int32Array.from([7]), galleryLabels, k: 5 }),
     /none of the 1 queries has a relevant gallery item/,
   );
@@ -277,5 +319,25 @@ test('evaluateEmbeddings rejects bad indices', async () => {
       k: 2,
     }),
     /labels: expected one label per embedding \(4\), got 2/,
+  );
+  await assert.rejects(
+    evaluateEmbeddings({
+      embeddings,
+      labels,
+      queryIdx: Int32Array.from([0]),
+      galleryIdx: Int32Array.from([1, -1]),
+      k: 2,
+    }),
+    /galleryIdx\[1\]: expected a photo row in \[0, 4\), got -1/,
+  );
+  await assert.rejects(
+    evaluateEmbeddings({
+      embeddings,
+      labels,
+      queryIdx: Int32Array.from([0]),
+      galleryIdx: Int32Array.from([1]),
+      k: 0.5,
+    }),
+    /k: expected an integer ≥ 1, got 0\.5/,
   );
 });

@@ -88,6 +88,14 @@ test('splitDataset explains bad options', () => {
     /protocol: expected "random" or "group", got "ads" \(string\)/,
   );
   assert.throws(
+    () => splitDataset(data, { protocol: 'random', seed: 0.5 }),
+    /seed: expected an integer, got 0\.5/,
+  );
+  assert.throws(
+    () => splitDataset(data, { protocol: 'random', folds: 0 }),
+    /folds: expected an integer ≥ 1, got 0/,
+  );
+  assert.throws(
     () => splitDataset(data, { protocol: 'group', folds: 40 }),
     /40 folds need at least 40 ads, got 27/,
   );

@@ -77,5 +77,10 @@ test('queryExpansion and databaseAugmentation reject bad options', async () => {
       ),
     /ranking: expected 2 queries × 2 results, got 2 entries/,
   );
+  const stray = { k: 2, indices: Int32Array.from([0, 7]), similarities: Float32Array.from([1, 1]) };
+  assert.throws(
+    () => queryExpansion(query, gallery, stray),
+    /ranking: query 0 result 1 is gallery row 7, but the gallery has 3 rows/,
+  );
   await assert.rejects(databaseAugmentation(gallery, { n: 1.5 }), /n: expected an integer ≥ 0/);
 });

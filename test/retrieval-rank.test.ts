@@ -127,6 +127,14 @@ test('rankGallery rejects bad input with messages that name it', async () => {
     /gallery: expected 3 × 4 = 12 float32 values, got 5/,
   );
   await assert.rejects(
+    rankGallery(unit, unit, 2, { blockRows: 0 }),
+    /blockRows: expected an integer ≥ 1, got 0/,
+  );
+  await assert.rejects(
+    rankGallery({ rows: 1, cols: 0, data: new Float32Array(0) }, unit, 2),
+    /queries: expected a matrix with rows ≥ 0 and cols ≥ 1, got 1 × 0/,
+  );
+  await assert.rejects(
     rankGallery(unit, unit, 2, { exclude: () => 3 }),
     /exclude\(0\): expected a gallery row in \[0, 3\) or undefined, got 3/,
   );

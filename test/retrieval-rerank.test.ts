@@ -167,6 +167,18 @@ test('kReciprocalRerank rejects bad options and a wrong exclude', async () => {
     /k1: expected an integer ≥ 1, got 0/,
   );
   await assert.rejects(
+    kReciprocalRerank(queries, gallery, { k2: 2.5 }),
+    /k2: expected an integer ≥ 1, got 2\.5/,
+  );
+  await assert.rejects(
+    kReciprocalRerank(queries, gallery, { k: -1 }),
+    /k: expected an integer ≥ 1, got -1/,
+  );
+  await assert.rejects(
+    kReciprocalRerank(clustered(2, 5, 2, 7), gallery),
+    /queries have 5 dimensions but the gallery has 4/,
+  );
+  await assert.rejects(
     kReciprocalRerank(queries, gallery, { exclude: () => 0 }),
     /exclude\(0\) names gallery row 0, but its similarity to query 0 is .*not 1/,
   );
