@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { symmetricEigen } from '../src/linalg/eigen.js';
 import { gemm, type Matrix } from '../src/linalg/gemm.js';
 import {
   applyWhitening,
@@ -130,4 +131,13 @@ test('fitWhitening rejects bad options and degenerate features with clear messag
   await assert.rejects(fitWhitening(twins, { dim: 3 }), /span only about 1 independent directions/);
   const w = await fitWhitening(x, { dim: 2 });
   await assert.rejects(applyWhitening(w, features(3, 5, 7)), /5 values per row.*fitted on 6/);
+});
+
+test('the blocked covariance of wide features gives the reference eigenvalues', async () => {
+  const x = features(300, 260, 8);
+  const w = await fitWhitening(x, { dim: 5 });
+  const reference = symmetricEigen(covarianceReference(x), 260, { count: 5 }).values;
+  for (let i = 0; i < 5; i++) {
+    assert.ok(Math.abs(w.variances[i] - reference[i]) < 1e-4 * reference[0], `λ${i}`);
+  }
 });

@@ -259,23 +259,52 @@ function buildWhitening(parts: {
   };
 }
 
-/** The covariance (D×D, divided by N−1) of the rows, accumulated over chunks of rows. */
+/**
+ * The covariance (D×D, divided by N−1) of the rows. Only the blocks on and below the diagonal are
+ * multiplied (the matrix is symmetric), over chunks of rows to bound memory.
+ */
 async function covarianceMatrix(features: Matrix, mean: Float64Array): Promise<Matrix> {
   const { rows, cols } = features;
-  let covariance: Matrix | undefined;
+  const blocks = cols >= 1024 ? 4 : cols >= 256 ? 2 : 1;
+  const edges = Array.from({ length: blocks + 1 }, (_, i) => Math.round((i * cols) / blocks));
+  const sums = new Map<string, Matrix>();
   for (let start = 0; start < rows; start += CHUNK) {
     const count = Math.min(CHUNK, rows - start);
-    const chunk: Matrix = {
-      rows: count,
-      cols,
-      data: features.data.subarray(start * cols, (start + count) * cols),
-    };
-    const centred = centerRows(chunk, mean);
-    covariance = await gemm(centred, centred, { transA: true, add: covariance });
+    // The centred chunk, transposed (cols × count), so that a column block is a row block.
+    const t = new Float32Array(cols * count);
+    for (let i = 0; i < count; i++) {
+      const from = (start + i) * cols;
+      for (let j = 0; j < cols; j++) t[j * count + i] = features.data[from + j] - mean[j];
+    }
+    const block = (b: number): Matrix => ({
+      rows: edges[b + 1] - edges[b],
+      cols: count,
+      data: t.subarray(edges[b] * count, edges[b + 1] * count),
+    });
+    for (let bi = 0; bi < blocks; bi++) {
+      for (let bj = 0; bj <= bi; bj++) {
+        const key = `${bi},${bj}`;
+        sums.set(key, await gemm(block(bi), block(bj), { transB: true, add: sums.get(key) }));
+      }
+    }
   }
-  const c = covariance as Matrix;
-  for (let i = 0; i < c.data.length; i++) c.data[i] /= rows - 1;
-  return c;
+  const c = new Float32Array(cols * cols);
+  const scale = 1 / (rows - 1);
+  for (let bi = 0; bi < blocks; bi++) {
+    for (let bj = 0; bj <= bi; bj++) {
+      const sum = sums.get(`${bi},${bj}`) as Matrix;
+      for (let i = 0; i < sum.rows; i++) {
+        for (let j = 0; j < sum.cols; j++) {
+          const v = sum.data[i * sum.cols + j] * scale;
+          const r = edges[bi] + i;
+          const q = edges[bj] + j;
+          c[r * cols + q] = v;
+          c[q * cols + r] = v;
+        }
+      }
+    }
+  }
+  return { rows: cols, cols, data: c };
 }
 
 function checkFinite(features: Matrix): void {
