@@ -134,6 +134,20 @@ test('a PNG cut in half is "truncated"', async () => {
   );
 });
 
+test('a WebP cut short is "truncated" (its RIFF header says how long it should be)', async () => {
+  const whole = await sharp(await noisyJpeg(200, 150))
+    .webp()
+    .toBuffer();
+  const path = join(dir, 'half.webp');
+  writeFileSync(path, whole.subarray(0, whole.length - 100));
+  await expectBad(
+    decodeImage(path),
+    path,
+    'truncated',
+    /half\.webp: truncated image data \(sharp: /,
+  );
+});
+
 test('an HTML page saved as .jpg is "not-an-image", and the message shows its start', async () => {
   const path = join(dir, 'page.jpg');
   writeFileSync(path, '<!DOCTYPE html>\n<html><body>404 Not Found</body></html>\n');
@@ -246,7 +260,7 @@ test('sniffFormat recognises signatures and says which formats sharp reads', () 
   assert.equal(sniffFormat(bmp())?.name, 'BMP');
 });
 
-test('hasEndMarker finds the JPEG, PNG and GIF end markers, tolerating trailing bytes', () => {
+test('hasEndMarker finds JPEG, PNG and GIF end markers and checks WebP lengths', () => {
   const jpeg = sniffFormat(Uint8Array.from([0xff, 0xd8, 0xff]));
   assert.equal(hasEndMarker(jpeg, Uint8Array.from([0xff, 0xd8, 0xff, 1, 2, 0xff, 0xd9])), true);
   assert.equal(
@@ -257,6 +271,9 @@ test('hasEndMarker finds the JPEG, PNG and GIF end markers, tolerating trailing 
   const png = sniffFormat(Uint8Array.from([0x89, 0x50, 0x4e, 0x47]));
   assert.equal(hasEndMarker(png, Buffer.from('\x89PNG....IEND\xaeB`\x82', 'latin1')), true);
   assert.equal(hasEndMarker(png, Buffer.from('\x89PNG....IDAT', 'latin1')), false);
+  const webp = Buffer.from('RIFF\x0c\0\0\0WEBPVP8 ....', 'latin1');
+  assert.equal(hasEndMarker(sniffFormat(webp), webp), true);
+  assert.equal(hasEndMarker(sniffFormat(webp), webp.subarray(0, 19)), false);
   assert.equal(hasEndMarker(undefined, Uint8Array.from([1, 2])), true);
 });
 

@@ -73,7 +73,8 @@ export function sniffFormat(bytes: Uint8Array): SniffedFormat | undefined {
 
 /**
  * False when the file is certainly cut short: a JPEG without its end-of-image marker (FF D9), a
- * PNG without its IEND chunk, a GIF without its trailer byte. Tolerates up to 4 KiB of trailing
+ * PNG without its IEND chunk, a GIF without its trailer byte, a WebP shorter than its RIFF header
+ * says. Tolerates up to 4 KiB of trailing
  * bytes after the marker (some cameras and editors append padding). True for other formats.
  */
 export function hasEndMarker(format: SniffedFormat | undefined, bytes: Uint8Array): boolean {
@@ -93,6 +94,10 @@ export function hasEndMarker(format: SniffedFormat | undefined, bytes: Uint8Arra
     return false;
   }
   if (format.name === 'GIF') return tail.includes(0x3b);
+  if (format.name === 'WebP' && bytes.length >= 8) {
+    const declared = bytes[4] | (bytes[5] << 8) | (bytes[6] << 16) | (bytes[7] * 2 ** 24);
+    return bytes.length >= declared + 8;
+  }
   return true;
 }
 
