@@ -47,7 +47,9 @@ function denseRerank(
   const nodeOfQuery: number[] = [];
   for (let q = 0; q < queries.rows; q++) {
     const g = exclude(q);
-    if (g !== undefined) nodeOfQuery.push(g);
+    const own = g === undefined ? undefined : rows[g];
+    const copy = own?.every((x, j) => Math.abs(x - queries.data[q * d + j]) < 1e-4);
+    if (g !== undefined && copy) nodeOfQuery.push(g);
     else {
       nodeOfQuery.push(rows.length);
       rows.push(queries.data.subarray(q * d, q * d + d));
@@ -117,14 +119,22 @@ function denseRerank(
 test('kReciprocalRerank matches the dense algorithm for several settings', async () => {
   const gallery = clustered(80, 12, 7, 1);
   const outside = clustered(6, 12, 7, 2);
-  // Queries 0-5 are not in the gallery; queries 6-9 are gallery rows 3, 17, 40 and 79.
-  const inside = [3, 17, 40, 79];
-  const queries: Matrix = { rows: 10, cols: 12, data: new Float32Array(120) };
+  // Queries 0-5 are not in the gallery; queries 6-9 are copies of gallery rows 3, 17, 40 and 79
+  // (they share their nodes); queries 10-11 are gallery rows 5 and 60 moved a little, as α-query
+  // expansion would (they get nodes of their own, but still leave rows 5 and 60 out).
+  const own = [3, 17, 40, 79, 5, 60];
+  const queries: Matrix = { rows: 12, cols: 12, data: new Float32Array(144) };
   queries.data.set(outside.data);
-  inside.forEach((g, t) =>
-    queries.data.set(gallery.data.subarray(g * 12, g * 12 + 12), 72 + 12 * t),
-  );
-  const exclude = (q: number): number | undefined => (q >= 6 ? inside[q - 6] : undefined);
+  own.forEach((g, t) => {
+    const row = Array.from(gallery.data.subarray(g * 12, g * 12 + 12));
+    if (t >= 4) row[0] += 0.2;
+    const norm = Math.hypot(...row);
+    queries.data.set(
+      row.map((x) => x / norm),
+      72 + 12 * t,
+    );
+  });
+  const exclude = (q: number): number | undefined => (q >= 6 ? own[q - 6] : undefined);
 
   for (const params of [
     { k: 15, k1: 20, k2: 6, lambda: 0.3 },
@@ -155,7 +165,7 @@ test('kReciprocalRerank with lambda = 1 keeps the original order', async () => {
   assert.deepEqual(Array.from(reranked.indices), Array.from(original.indices));
 });
 
-test('kReciprocalRerank rejects bad options and a wrong exclude', async () => {
+test('kReciprocalRerank rejects bad options', async () => {
   const gallery = clustered(10, 4, 2, 5);
   const queries = clustered(2, 4, 2, 6);
   await assert.rejects(
@@ -179,7 +189,7 @@ test('kReciprocalRerank rejects bad options and a wrong exclude', async () => {
     /queries have 5 dimensions but the gallery has 4/,
   );
   await assert.rejects(
-    kReciprocalRerank(queries, gallery, { exclude: () => 0 }),
-    /exclude\(0\) names gallery row 0, but its similarity to query 0 is .*not 1/,
+    kReciprocalRerank(queries, gallery, { exclude: () => 10 }),
+    /exclude\(0\): expected a gallery row in \[0, 10\) or undefined, got 10/,
   );
 });

@@ -3,8 +3,10 @@
  * k-reciprocal Encoding", CVPR 2017, https://arxiv.org/abs/1701.08398), computed from top-K
  * neighbour lists and sparse vectors, never from an N × N matrix.
  *
- * The nodes are the gallery items plus the queries that are not in the gallery (a query that is
- * in the gallery, named by `exclude`, is that gallery item's node). For nodes i and j:
+ * The nodes are the gallery items plus the queries, as in the paper where queries and gallery
+ * are separate sets; a query whose embedding equals the gallery row `exclude` names (its own
+ * photo) is that gallery item's node instead of a duplicate of it. A query changed since, e.g. by
+ * α-query expansion, is a node of its own. For nodes i and j:
  *
  * - d(i, j) = ‖x_i − x_j‖² / max_j' ‖x_i − x_j'‖², the squared distance divided by the largest
  *   one from i (as in the authors' code); for unit vectors ‖x_i − x_j‖² = 2 − 2 · similarity.
@@ -41,11 +43,14 @@ export interface RerankOptions {
   lambda?: number;
   /**
    * The gallery row holding query q's own photo, or `undefined` when q is not in the gallery.
-   * That gallery item becomes q's node in the neighbour graph and is left out of q's results.
-   * Default: no query is in the gallery.
+   * That row is left out of q's results; when q's embedding equals it (squared distance ≤ 1e-6)
+   * it is also q's node in the neighbour graph. Default: no query is in the gallery.
    */
   exclude?: (q: number) => number | undefined;
 }
+
+/** A query within this squared distance of its excluded gallery row shares that row's node. */
+const SAME_PHOTO = 1e-6;
 
 /** Node pairs above which re-ranking shows a progress bar. */
 const PROGRESS_PAIRS = 50_000_000;
@@ -167,8 +172,9 @@ export async function kReciprocalRerank(
 }
 
 /**
- * The node set: gallery rows first, then the queries that are not in the gallery. Returns the
- * node of each query and the gallery row each query must skip (-1 for none).
+ * The node set: gallery rows first, then the queries that are not copies of their excluded
+ * gallery row. Returns the node of each query and the gallery row each query must skip (-1 for
+ * none).
  */
 function buildNodes(
   queries: Matrix,
@@ -184,17 +190,9 @@ function buildNodes(
   for (let q = 0; q < nq; q++) {
     const g = excludedRow(exclude, q, ng);
     skip[q] = g;
-    if (g < 0) {
+    if (g < 0 || squaredDistance(queries.data, q * d, gallery.data, g * d, d) > SAME_PHOTO) {
       nodeOfQuery[q] = ng + extra++;
       continue;
-    }
-    const similarity = dot(queries.data, q * d, gallery.data, g * d, d);
-    if (similarity < 1 - 1e-4) {
-      throw new SamebikeError(
-        `exclude(${q}) names gallery row ${g}, but its similarity to query ${q} is ` +
-          `${similarity.toFixed(4)}, not 1: re-ranking needs it to be the query's own photo`,
-        'exclude must return the gallery row of the query itself, or undefined',
-      );
     }
     nodeOfQuery[q] = g;
   }
@@ -206,6 +204,18 @@ function buildNodes(
     }
   }
   return { nodes: { rows: ng + extra, cols: d, data }, nodeOfQuery, skip };
+}
+
+function squaredDistance(
+  a: Float32Array,
+  offsetA: number,
+  b: Float32Array,
+  offsetB: number,
+  d: number,
+): number {
+  let sum = 0;
+  for (let j = 0; j < d; j++) sum += (a[offsetA + j] - b[offsetB + j]) ** 2;
+  return sum;
 }
 
 function dot(
