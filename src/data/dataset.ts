@@ -12,12 +12,13 @@ import { SamebikeError, invalidParameter } from '../util/errors.js';
 
 /** One photo of a data set. */
 export interface DatasetItem {
-  /** The photo's path as written in the CSV (or relative to the folder), relative to the images
-   * folder; the name shown to the user. */
+  /** The photo's path relative to the images folder, as written in the CSV (surrounding spaces
+   * removed) or found in the folder ("/" separators); the name shown to the user. */
   image: string;
   /** Absolute path of the file. */
   path: string;
-  /** The label (ad id, bike id): photos with equal labels show the same bike. */
+  /** The label (ad id, bike id; surrounding spaces removed): photos with equal labels show the
+   * same bike. Absent for a bare folder. */
   label?: string;
   /** The 1-based CSV line of the photo's row, for error messages. */
   row?: number;
