@@ -4,7 +4,8 @@
  * side views on white) has no second photo of any bike, so each ad is made the way sellers'
  * photos differ from each other:
  *
- * - photo 1: the whole bike, re-framed (random scale 70–100 %, offset) on a coloured background;
+ * - photo 1: the whole bike, re-framed (random scale 70–100 %, offset) in front of a coloured
+ *   background (the catalog's white backdrop is keyed out);
  * - the mirror image (the other side of the bike), re-framed;
  * - close-ups: a crop of 35–60 % of the width around the rear wheel, the front, the frame centre;
  * - a tilted view (rotation ±6°) with changed light (brightness 0.75–1.25, saturation 0.7–1.3);
@@ -51,18 +52,36 @@ async function makePhoto(source: Buffer, kind: number, random: Random): Promise<
     image = sharp(await image.extract({ left, top, width: cw, height: ch }).toBuffer());
     image = image.resize(Math.round(cw * 1.6), Math.round(ch * 1.6));
   } else {
-    // The whole bike, re-framed on a background of the seller's room.
+    // The whole bike, re-framed in front of a background of the seller's room: the catalog's
+    // white backdrop becomes transparent (soft edge between 225 and 250 grey) and the bike is
+    // placed over the new background.
     const scale = between(random, 0.7, 1);
     const squash = between(random, 0.85, 1);
     const bw = Math.round(w * scale * squash);
     const bh = Math.round(h * scale);
-    const bike = await image.resize(bw, bh, { fit: 'fill' }).toBuffer();
+    const { data } = await image
+      .resize(bw, bh, { fit: 'fill' })
+      .removeAlpha()
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    const rgba = Buffer.alloc(bw * bh * 4);
+    for (let p = 0; p < bw * bh; p++) {
+      const lightest = Math.min(data[3 * p], data[3 * p + 1], data[3 * p + 2]);
+      const alpha = Math.max(0, Math.min(1, (250 - lightest) / 25));
+      rgba[4 * p] = data[3 * p];
+      rgba[4 * p + 1] = data[3 * p + 1];
+      rgba[4 * p + 2] = data[3 * p + 2];
+      rgba[4 * p + 3] = Math.round(alpha * 255);
+    }
+    const bike = await sharp(rgba, { raw: { width: bw, height: bh, channels: 4 } })
+      .png()
+      .toBuffer();
     const bg = backgrounds[Math.floor(random() * backgrounds.length)];
     const left = Math.round(random() * (w - bw));
     const top = Math.round(random() * (h - bh));
     image = sharp({
       create: { width: w, height: h, channels: 3, background: { r: bg[0], g: bg[1], b: bg[2] } },
-    }).composite([{ input: bike, left, top, blend: 'multiply' }]);
+    }).composite([{ input: bike, left, top }]);
     image = sharp(await image.png().toBuffer());
   }
   if (kind >= 4) {
