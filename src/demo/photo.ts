@@ -282,8 +282,11 @@ export function colourTransform(plan: PhotoPlan): { matrix: number[][]; offset: 
   return { matrix, offset };
 }
 
-/** Applies the colour map and adds grey sensor noise in place (3-channel pixels). */
-function developPixels(pixels: Buffer, plan: PhotoPlan): void {
+/**
+ * Applies the shot's colour map (`colourTransform`) and adds grey sensor noise (`noise`, seeded by
+ * `noiseSeed`) in place to 3-channel pixels; results are rounded and clamped to 0–255.
+ */
+export function developPixels(pixels: Uint8Array, plan: PhotoPlan): void {
   const { matrix: m, offset: o } = colourTransform(plan);
   const out = new Uint8ClampedArray(pixels.buffer, pixels.byteOffset, pixels.length);
   const random = createRandom(plan.noiseSeed);
