@@ -224,6 +224,14 @@ test('the model cache converts once, verifies the checksum and reconverts a corr
     writeFileSync(sidecarPath, '{ not json');
     assert.equal(ensureDefaultModel({ cacheDir: dir }).converted, true);
     assert.equal(ensureDefaultModel({ cacheDir: dir }).converted, false);
+
+    // A cache folder that cannot be created is reported with the way out.
+    const blocker = join(dir, 'a-file');
+    writeFileSync(blocker, '');
+    assert.throws(
+      () => ensureDefaultModel({ cacheDir: blocker }),
+      /cannot write the converted backbone to .*a-file\/models: .*ENOTDIR/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

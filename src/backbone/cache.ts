@@ -13,6 +13,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, sha256 } from '../util/fs.js';
+import { SamebikeError } from '../util/errors.js';
 import { debug, info, warn } from '../util/log.js';
 import { CONVERTER_VERSION, convertTfjsGraph } from './convert.js';
 import { decodeBundle, locateNsfwjs, readNsfwjsBundle, type NsfwjsPackage } from './tfjs-model.js';
@@ -82,8 +83,9 @@ function checkCached(path: string, sidecarPath: string, id: string): string | un
 
 /**
  * Returns the converted default backbone, converting it from nsfwjs when the cache lacks it or
- * holds a corrupt copy. Writes are atomic, so a concurrent reader never sees half a file.
- * `cacheDir` overrides {@link cacheDirectory}.
+ * holds a corrupt copy. Writes are atomic, so a concurrent reader never sees half a file; call
+ * it once in the main thread before starting worker threads, since threads of one process share
+ * the temporary file name. `cacheDir` overrides {@link cacheDirectory}.
  */
 export function ensureDefaultModel(options: { cacheDir?: string } = {}): CachedModel {
   const pkg = locateNsfwjs();
@@ -127,8 +129,15 @@ export function ensureDefaultModel(options: { cacheDir?: string } = {}): CachedM
     conversionSeconds: Math.round(seconds * 1000) / 1000,
     createdAt: new Date().toISOString(),
   };
-  writeFileAtomic(path, model);
-  writeFileAtomic(sidecarPath, `${JSON.stringify(sidecar, null, 2)}\n`);
+  try {
+    writeFileAtomic(path, model);
+    writeFileAtomic(sidecarPath, `${JSON.stringify(sidecar, null, 2)}\n`);
+  } catch (error) {
+    throw new SamebikeError(
+      `cannot write the converted backbone to ${dir}: ${(error as Error).message}`,
+      'set SAMEBIKE_CACHE to a writable folder',
+    );
+  }
   info(
     `backbone ${id} written to ${path} ` +
       `(${(model.length / 1e6).toFixed(1)} MB, ${seconds.toFixed(1)} s)`,
