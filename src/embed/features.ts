@@ -195,7 +195,10 @@ async function compute(
           views.forEach((v, j) => caches[v].write(hash, result.features[j]));
         } else {
           failed.add(hash);
-          bad.record(rebuildBadImage(result), photo.image);
+          bad.record(
+            BadImageError.restore(result.file, result.reason as BadImageReason, result.message),
+            photo.image,
+          );
         }
       });
       progress.tick(batch.length);
@@ -209,11 +212,4 @@ async function compute(
   info(
     `features: ${todo.size} photos computed with ${workers} worker(s), ${progress.rate().toFixed(1)} img/s`,
   );
-}
-
-/** A BadImageError from the worker's plain message (errors lose their class crossing threads). */
-function rebuildBadImage(result: Extract<WorkerResult, { ok: false }>): BadImageError {
-  const error = new BadImageError(result.file, result.reason as BadImageReason, '', '');
-  error.message = result.message;
-  return error;
 }

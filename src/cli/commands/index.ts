@@ -1,5 +1,6 @@
 /** The list of CLI commands, in the order `samebike --help` shows them. */
 import type { Command } from '../command.js';
+import { demoDataCommand } from './demo-data.js';
 import { embedCommand } from './embed.js';
 
-export const commands: Command[] = [embedCommand];
+export const commands: Command[] = [demoDataCommand, embedCommand];
