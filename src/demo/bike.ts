@@ -10,6 +10,22 @@
 import type { Random } from '../util/rng.js';
 import { COLOUR_FAMILIES, drawColour, hslToHex, luminance, mix, shade } from './colour.js';
 import { chance, pick, uniform, weightedPick } from './random.js';
+import {
+  circle,
+  element,
+  escapeXml,
+  num,
+  pt,
+  rect,
+  ROUND,
+  seg,
+  shape,
+  stroke,
+  type Attributes,
+  type Point,
+} from './svg.js';
+
+export type { Point } from './svg.js';
 
 /** The five kinds of bicycle the generator draws. */
 export type BikeType = 'road' | 'hardtail' | 'full-suspension' | 'city' | 'bmx';
@@ -223,13 +239,7 @@ export interface BikeSpec {
   accessories: AccessorySpec;
 }
 
-/** A point in millimetres (x forward, y down). */
-export interface Point {
-  x: number;
-  y: number;
-}
-
-/** Key points of a bike, derived from its geometry (all in the drive-side drawing's coordinates). */
+/** Key points of a bike, derived from its geometry (in the drive-side drawing's coordinates). */
 export interface BikeGeometryPoints {
   bb: Point;
   rearAxle: Point;
@@ -957,10 +967,7 @@ export function similarBike(random: Random, base: BikeSpec): BikeSpec {
   return bike;
 }
 
-const f = (v: number): string => String(Math.round(v * 10) / 10);
-const pt = (p: Point): string => `${f(p.x)} ${f(p.y)}`;
-
-/** A straight tube with a highlight stripe along its upper side. */
+/** A straight tube with a highlight stripe along its upper side (`gloss` is its opacity). */
 function tube(
   a: Point,
   b: Point,
@@ -969,10 +976,18 @@ function tube(
   gloss: number,
   cap = 'round',
 ): string {
-  const shift = { x: -0.12 * diameter, y: -0.2 * diameter };
-  const base = `<path d="M${pt(a)}L${pt(b)}" stroke="${colour}" stroke-width="${f(diameter)}" stroke-linecap="${cap}"/>`;
+  const base = stroke(seg(a, b), colour, diameter, { 'stroke-linecap': cap });
   if (gloss <= 0) return base;
-  const highlight = `<path d="M${pt(add(a, shift))}L${pt(add(b, shift))}" stroke="${shade(colour, 0.55)}" stroke-opacity="${f(gloss)}" stroke-width="${f(diameter * 0.22)}" stroke-linecap="round"/>`;
+  const shift = { x: -0.12 * diameter, y: -0.2 * diameter };
+  const highlight = stroke(
+    seg(add(a, shift), add(b, shift)),
+    shade(colour, 0.55),
+    diameter * 0.22,
+    {
+      'stroke-opacity': gloss,
+      ...ROUND,
+    },
+  );
   return base + highlight;
 }
 
@@ -988,13 +1003,9 @@ function curvedTube(
   const shift = { x: -0.12 * diameter, y: -0.2 * diameter };
   const d = (s: Point) => `M${pt(add(a, s))}Q${pt(add(c, s))} ${pt(add(b, s))}`;
   return (
-    `<path d="${d({ x: 0, y: 0 })}" fill="none" stroke="${colour}" stroke-width="${f(diameter)}" stroke-linecap="round"/>` +
-    `<path d="${d(shift)}" fill="none" stroke="${shade(colour, 0.55)}" stroke-opacity="${f(gloss)}" stroke-width="${f(diameter * 0.22)}" stroke-linecap="round"/>`
+    stroke(d({ x: 0, y: 0 }), colour, diameter, ROUND) +
+    stroke(d(shift), shade(colour, 0.55), diameter * 0.22, { 'stroke-opacity': gloss, ...ROUND })
   );
-}
-
-function circle(c: Point, r: number, attributes: string): string {
-  return `<circle cx="${f(c.x)}" cy="${f(c.y)}" r="${f(r)}" ${attributes}/>`;
 }
 
 /** Dash pattern that prints a short "word" twice around a circle of radius r. */
@@ -1004,70 +1015,53 @@ function printDashes(r: number, word: number): string {
     (x) => x * word,
   );
   const used = letters.reduce((s, x) => s + x, 0);
-  return [...letters, circumference / 2 - used].map(f).join(' ');
+  return [...letters, circumference / 2 - used].map(num).join(' ');
+}
+
+/** A ring (circle outline) of radius r and width w. */
+function ring(c: Point, r: number, colour: string, w: number, extra: Attributes = {}): string {
+  return circle(c, r, { fill: 'none', stroke: colour, 'stroke-width': w, ...extra });
 }
 
 function drawWheel(c: Point, w: WheelSpec, g: Geometry, rotation: number): string {
   const bead = g.beadRadius;
   const outer = bead + g.tyre;
-  let svg = circle(
-    c,
-    bead + g.tyre / 2,
-    `fill="none" stroke="${w.tyreColour}" stroke-width="${f(g.tyre)}"`,
-  );
+  let svg = ring(c, bead + g.tyre / 2, w.tyreColour, g.tyre);
   if (w.tread === 'knobby') {
-    svg += circle(
-      c,
-      outer + 1.5,
-      `fill="none" stroke="${w.tyreColour}" stroke-width="7" stroke-dasharray="7 6"`,
-    );
-    svg += circle(
-      c,
-      outer - 6,
-      `fill="none" stroke="${shade(w.tyreColour, 0.12)}" stroke-width="4" stroke-dasharray="5 8"`,
-    );
+    svg += ring(c, outer + 1.5, w.tyreColour, 7, { 'stroke-dasharray': '7 6' });
+    svg += ring(c, outer - 6, shade(w.tyreColour, 0.12), 4, { 'stroke-dasharray': '5 8' });
   } else if (w.tread === 'file') {
-    svg += circle(
-      c,
-      outer - 3,
-      `fill="none" stroke="${shade(w.tyreColour, 0.15)}" stroke-width="3" stroke-dasharray="2 3"`,
-    );
+    svg += ring(c, outer - 3, shade(w.tyreColour, 0.15), 3, { 'stroke-dasharray': '2 3' });
   }
   if (w.sidewall === 'tan') {
-    svg += circle(
-      c,
-      bead + g.tyre * 0.3,
-      `fill="none" stroke="#b48a58" stroke-width="${f(g.tyre * 0.5)}"`,
-    );
+    svg += ring(c, bead + g.tyre * 0.3, '#b48a58', g.tyre * 0.5);
   } else if (w.sidewall === 'reflective') {
-    svg += circle(c, bead + g.tyre * 0.45, `fill="none" stroke="#c9c9c9" stroke-width="4"`);
+    svg += ring(c, bead + g.tyre * 0.45, '#c9c9c9', 4);
   }
   if (w.tyrePrint) {
     const r = bead + g.tyre * 0.55;
-    svg += circle(
-      c,
-      r,
-      `fill="none" stroke="#e8e8e8" stroke-width="${f(g.tyre * 0.28)}" stroke-dasharray="${printDashes(r, 260)}" stroke-dashoffset="${f(rotation * 3)}"`,
-    );
+    svg += ring(c, r, '#e8e8e8', g.tyre * 0.28, {
+      'stroke-dasharray': printDashes(r, 260),
+      'stroke-dashoffset': rotation * 3,
+    });
   }
   const rimR = bead - w.rimDepth / 2;
-  svg += circle(c, rimR, `fill="none" stroke="${w.rimColour}" stroke-width="${f(w.rimDepth)}"`);
-  svg += circle(c, bead - 2, `fill="none" stroke="${shade(w.rimColour, 0.3)}" stroke-width="3"`);
+  svg += ring(c, rimR, w.rimColour, w.rimDepth);
+  svg += ring(c, bead - 2, shade(w.rimColour, 0.3), 3);
   if (w.rimPrint) {
-    svg += circle(
-      c,
-      rimR,
-      `fill="none" stroke="#f0f0f0" stroke-width="${f(w.rimDepth * 0.4)}" stroke-dasharray="${printDashes(rimR, 300)}" stroke-dashoffset="${f(rotation * 5)}"`,
-    );
+    svg += ring(c, rimR, '#f0f0f0', w.rimDepth * 0.4, {
+      'stroke-dasharray': printDashes(rimR, 300),
+      'stroke-dashoffset': rotation * 5,
+    });
   }
   const inner = bead - w.rimDepth;
   if (w.spokeStyle === 'mag') {
     let d = '';
     for (let i = 0; i < 5; i++) {
       const a = rotation + i * 72;
-      d += `M${pt(add(c, polar(30, a)))}L${pt(add(c, polar(inner + 2, a)))}`;
+      d += seg(add(c, polar(30, a)), add(c, polar(inner + 2, a)));
     }
-    svg += `<path d="${d}" stroke="${w.hubColour}" stroke-width="34" stroke-linecap="round"/>`;
+    svg += stroke(d, w.hubColour, 34, ROUND);
   } else {
     const flange = 24;
     const step = 360 / w.spokes;
@@ -1076,37 +1070,39 @@ function drawWheel(c: Point, w: WheelSpec, g: Geometry, rotation: number): strin
     for (let i = 0; i < w.spokes; i++) {
       const a = rotation + i * step;
       const rimAngle = a + (i % 2 === 0 ? offset : -offset) * 0.5;
-      d += `M${pt(add(c, polar(flange, a)))}L${pt(add(c, polar(inner, rimAngle)))}`;
+      d += seg(add(c, polar(flange, a)), add(c, polar(inner, rimAngle)));
     }
-    svg += `<path d="${d}" stroke="${w.spokeColour}" stroke-width="2.2"/>`;
+    svg += stroke(d, w.spokeColour, 2.2);
   }
-  svg += circle(c, 26, `fill="${w.hubColour}"`);
-  svg += circle(c, 9, `fill="${shade(w.hubColour, -0.4)}"`);
+  svg += circle(c, 26, { fill: w.hubColour });
+  svg += circle(c, 9, { fill: shade(w.hubColour, -0.4) });
   return svg;
 }
 
 function drawRotor(c: Point, r: number, spider: string): string {
   return (
-    circle(c, r - 7, `fill="none" stroke="#b5b9bd" stroke-width="14"`) +
-    circle(c, r - 7, `fill="none" stroke="#6d7175" stroke-width="6" stroke-dasharray="5 7"`) +
-    circle(c, r * 0.55, `fill="none" stroke="${spider}" stroke-width="10" stroke-dasharray="14 18"`)
+    ring(c, r - 7, '#b5b9bd', 14) +
+    ring(c, r - 7, '#6d7175', 6, { 'stroke-dasharray': '5 7' }) +
+    ring(c, r * 0.55, spider, 10, { 'stroke-dasharray': '14 18' })
   );
 }
 
 function drawCalliper(at: Point, angle: number, colour: string): string {
-  return `<rect x="-26" y="-16" width="52" height="32" rx="10" fill="${colour}" transform="translate(${pt(at)}) rotate(${f(angle)})"/>`;
+  return rect(-26, -16, 52, 32, colour, {
+    rx: 10,
+    transform: `translate(${pt(at)}) rotate(${num(angle)})`,
+  });
 }
 
 function drawPedal(at: Point, spec: DrivetrainSpec, far: boolean): string {
   const colour = far ? shade(spec.pedalColour, -0.35) : spec.pedalColour;
-  if (spec.pedal === 'clipless') {
-    return `<rect x="${f(at.x - 38)}" y="${f(at.y - 9)}" width="76" height="18" rx="8" fill="${colour}"/>`;
-  }
-  let svg = `<rect x="${f(at.x - 50)}" y="${f(at.y - 12)}" width="100" height="24" rx="5" fill="${colour}"/>`;
+  if (spec.pedal === 'clipless') return rect(at.x - 38, at.y - 9, 76, 18, colour, { rx: 8 });
+  let svg = rect(at.x - 50, at.y - 12, 100, 24, colour, { rx: 5 });
   if (spec.pedal === 'cage' && !far) {
-    svg += `<rect x="${f(at.x - 14)}" y="${f(at.y - 7)}" width="28" height="14" fill="#e08a1a"/>`;
+    svg += rect(at.x - 14, at.y - 7, 28, 14, '#e08a1a');
   } else if (!far) {
-    svg += `<path d="M${f(at.x - 44)} ${f(at.y - 14)}h88" stroke="${shade(colour, 0.35)}" stroke-width="5" stroke-dasharray="4 9"/>`;
+    const pins = `M${num(at.x - 44)} ${num(at.y - 14)}h88`;
+    svg += stroke(pins, shade(colour, 0.35), 5, { 'stroke-dasharray': '4 9' });
   }
   return svg;
 }
@@ -1120,8 +1116,7 @@ function drawCrank(
   const end = polar(spec.crankLength, angle);
   const colour = far ? shade(spec.crankColour, -0.35) : spec.crankColour;
   return (
-    `<path d="M0 0L${pt(end)}" stroke="${colour}" stroke-width="${far ? 22 : 27}" stroke-linecap="round"/>` +
-    drawPedal(add(p.bb, end), spec, far)
+    stroke(seg(p.bb, end), colour, far ? 22 : 27, ROUND) + drawPedal(add(p.bb, end), spec, far)
   );
 }
 
@@ -1131,107 +1126,122 @@ function cogRadius(teeth: number): number {
 
 function drawDrivetrain(p: BikeGeometryPoints, spec: DrivetrainSpec, far: boolean): string {
   const dim = (c: string) => (far ? shade(c, -0.35) : c);
-  const ring = cogRadius(spec.chainring);
+  const chainring = cogRadius(spec.chainring);
   const small = cogRadius(spec.cogs[0]);
   const big = cogRadius(spec.cogs[1]);
   const rear = p.rearAxle;
-  const chain = dim('#4a4a4a');
   let svg = '';
 
   if (big > small) {
     for (let i = 0; i < 7; i++) {
       const r = big - ((big - small) * i) / 6;
-      svg += circle(rear, r, `fill="${dim(i % 2 === 0 ? '#9ca1a6' : '#6f7478')}"`);
+      svg += circle(rear, r, { fill: dim(i % 2 === 0 ? '#9ca1a6' : '#6f7478') });
     }
   } else {
-    svg += circle(rear, small + 2, `fill="${dim('#8d9296')}"`);
+    svg += circle(rear, small + 2, { fill: dim('#8d9296') });
   }
-  svg += circle(rear, 14, `fill="${dim('#333333')}"`);
+  svg += circle(rear, 14, { fill: dim('#333333') });
 
-  const top = { x: 0, y: -ring };
+  const top = { x: 0, y: -chainring };
   const cogTop = { x: rear.x, y: rear.y - (big + small) / 2 };
   let lower: string;
   if (spec.derailleur) {
     const upper = add(rear, { x: 14, y: 62 });
     const bottom = add(rear, { x: 2, y: 118 });
-    lower = `M0 ${f(ring)}L${pt(bottom)}L${pt(upper)}L${pt({ x: rear.x + small, y: rear.y + small })}`;
-    svg += `<path d="M${pt(add(rear, { x: 6, y: 8 }))}L${pt(add(rear, { x: 28, y: 48 }))}" stroke="${dim('#2b2b2b')}" stroke-width="20" stroke-linecap="round"/>`;
-    svg += `<path d="M${pt(upper)}L${pt(bottom)}" stroke="${dim('#3a3a3a')}" stroke-width="26" stroke-linecap="round"/>`;
+    const cog = { x: rear.x + small, y: rear.y + small };
+    lower = `M0 ${num(chainring)}L${pt(bottom)}L${pt(upper)}L${pt(cog)}`;
+    const body = seg(add(rear, { x: 6, y: 8 }), add(rear, { x: 28, y: 48 }));
+    svg += stroke(body, dim('#2b2b2b'), 20, ROUND);
+    svg += stroke(seg(upper, bottom), dim('#3a3a3a'), 26, ROUND);
     svg +=
-      circle(upper, 12, `fill="${dim('#111111')}"`) +
-      circle(bottom, 12, `fill="${dim('#111111')}"`);
+      circle(upper, 12, { fill: dim('#111111') }) + circle(bottom, 12, { fill: dim('#111111') });
   } else {
-    lower = `M0 ${f(ring)}L${pt({ x: rear.x, y: rear.y + small })}`;
+    lower = `M0 ${num(chainring)}L${pt({ x: rear.x, y: rear.y + small })}`;
   }
-  const chainPath = `M${pt(top)}L${pt(cogTop)}${lower}`;
-  svg += `<path d="${chainPath}" fill="none" stroke="${chain}" stroke-width="8"/>`;
-  svg += `<path d="${chainPath}" fill="none" stroke="${dim('#8a8a8a')}" stroke-width="4" stroke-dasharray="4 3"/>`;
+  const chain = `M${pt(top)}L${pt(cogTop)}${lower}`;
+  svg += stroke(chain, dim('#4a4a4a'), 8);
+  svg += stroke(chain, dim('#8a8a8a'), 4, { 'stroke-dasharray': '4 3' });
 
   const ringColour = dim(spec.ringColour);
-  svg += circle(
-    p.bb,
-    ring + 2,
-    `fill="none" stroke="${dim('#2d2d2d')}" stroke-width="6" stroke-dasharray="3 3.5"`,
-  );
-  svg += circle(p.bb, ring - 6, `fill="none" stroke="${ringColour}" stroke-width="14"`);
-  if (spec.rings === 2) {
-    svg += circle(
-      p.bb,
-      cogRadius(34) - 5,
-      `fill="none" stroke="${shade(ringColour, -0.2)}" stroke-width="10"`,
-    );
-  }
+  svg += ring(p.bb, chainring + 2, dim('#2d2d2d'), 6, { 'stroke-dasharray': '3 3.5' });
+  svg += ring(p.bb, chainring - 6, ringColour, 14);
+  if (spec.rings === 2) svg += ring(p.bb, cogRadius(34) - 5, shade(ringColour, -0.2), 10);
   let spider = '';
-  for (let i = 0; i < 5; i++)
-    spider += `M0 0L${pt(polar(ring - 10, spec.crankAngle + 36 + i * 72))}`;
-  svg += `<path d="${spider}" stroke="${dim(spec.crankColour)}" stroke-width="14" stroke-linecap="round"/>`;
+  for (let i = 0; i < 5; i++) {
+    spider += seg(p.bb, polar(chainring - 10, spec.crankAngle + 36 + i * 72));
+  }
+  svg += stroke(spider, dim(spec.crankColour), 14, ROUND);
 
   if (spec.chainGuard && !far) {
-    const guard = dim(spec.guardColour);
-    svg += `<path d="M${pt({ x: ring + 18, y: -8 })}A${f(ring + 18)} ${f(ring + 18)} 0 0 0 ${pt({ x: -20, y: -ring - 16 })}L${pt({ x: rear.x + big + 10, y: cogTop.y - 16 })}" fill="none" stroke="${guard}" stroke-width="30" stroke-linejoin="round"/>`;
+    const r = chainring + 18;
+    const guard =
+      `M${pt({ x: r, y: -8 })}A${num(r)} ${num(r)} 0 0 0 ${pt({ x: -20, y: -chainring - 16 })}` +
+      `L${pt({ x: rear.x + big + 10, y: cogTop.y - 16 })}`;
+    svg += stroke(guard, dim(spec.guardColour), 30, { 'stroke-linejoin': 'round' });
   }
   return svg;
 }
 
-function drawSaddle(s: SaddleSpec, at: Point): string {
-  const L = s.length;
-  const back = -0.45 * L;
-  const nose = 0.55 * L;
-  let shape: string;
-  if (s.shape === 'comfort') {
-    shape = `M${f(back)} -10Q${f(back)} -62 ${f(back + 70)} -58Q${f(nose - 60)} -44 ${f(nose)} -26Q${f(nose + 6)} -8 ${f(nose - 20)} 2Q0 10 ${f(back + 20)} 12Q${f(back - 4)} 8 ${f(back)} -10Z`;
-  } else if (s.shape === 'bmx') {
-    shape = `M${f(back)} -6Q${f(back)} -40 ${f(back + 40)} -40L${f(nose - 30)} -32Q${f(nose)} -28 ${f(nose)} -10L${f(nose - 10)} 4L${f(back + 10)} 6Z`;
-  } else {
-    shape = `M${f(back)} -14Q${f(back + 4)} -40 ${f(back + 50)} -38Q${f(nose - 80)} -30 ${f(nose)} -22Q${f(nose + 8)} -12 ${f(nose - 12)} -8Q${f(back + 60)} 0 ${f(back + 10)} 2Q${f(back - 6)} 0 ${f(back)} -14Z`;
+/** Saddle outlines around the rails' centre, nose towards +x; `b` is the back, `n` the nose. */
+function saddleOutline(kind: SaddleSpec['shape'], b: number, n: number): string {
+  const x = (v: number) => num(v);
+  if (kind === 'comfort') {
+    return (
+      `M${x(b)} -10Q${x(b)} -62 ${x(b + 70)} -58Q${x(n - 60)} -44 ${x(n)} -26` +
+      `Q${x(n + 6)} -8 ${x(n - 20)} 2Q0 10 ${x(b + 20)} 12Q${x(b - 4)} 8 ${x(b)} -10Z`
+    );
   }
-  let svg = `<g transform="translate(${pt(at)}) rotate(${f(-s.tilt)})">`;
-  svg += `<path d="M${f(back + 40)} 2L${f(nose - 40)} 2" stroke="#777777" stroke-width="8"/>`;
-  if (s.shape === 'comfort') {
-    svg += `<path d="M${f(back + 20)} 8l-6 14l12 6l-12 6l12 6l-12 6" fill="none" stroke="#555555" stroke-width="5"/>`;
+  if (kind === 'bmx') {
+    return (
+      `M${x(b)} -6Q${x(b)} -40 ${x(b + 40)} -40L${x(n - 30)} -32Q${x(n)} -28 ${x(n)} -10` +
+      `L${x(n - 10)} 4L${x(b + 10)} 6Z`
+    );
   }
-  svg += `<path d="${shape}" fill="${s.colour}"/>`;
-  svg += `<path d="M${f(back + 30)} -34Q${f(nose - 80)} -28 ${f(nose - 10)} -20" fill="none" stroke="${shade(s.colour, 0.35)}" stroke-width="5" stroke-opacity="0.6"/>`;
-  return `${svg}</g>`;
+  return (
+    `M${x(b)} -14Q${x(b + 4)} -40 ${x(b + 50)} -38Q${x(n - 80)} -30 ${x(n)} -22` +
+    `Q${x(n + 8)} -12 ${x(n - 12)} -8Q${x(b + 60)} 0 ${x(b + 10)} 2Q${x(b - 6)} 0 ${x(b)} -14Z`
+  );
 }
 
+function drawSaddle(s: SaddleSpec, at: Point): string {
+  const back = -0.45 * s.length;
+  const nose = 0.55 * s.length;
+  let svg = stroke(`M${num(back + 40)} 2L${num(nose - 40)} 2`, '#777777', 8);
+  if (s.shape === 'comfort') {
+    svg += stroke(`M${num(back + 20)} 8l-6 14l12 6l-12 6l12 6l-12 6`, '#555555', 5);
+  }
+  svg += shape(saddleOutline(s.shape, back, nose), s.colour);
+  const shine = `M${num(back + 30)} -34Q${num(nose - 80)} -28 ${num(nose - 10)} -20`;
+  svg += stroke(shine, shade(s.colour, 0.35), 5, { 'stroke-opacity': 0.6 });
+  return element('g', { transform: `translate(${pt(at)}) rotate(${num(-s.tilt)})` }, svg);
+}
+
+/** Brake lever and grip shapes per bar type; returns the SVG and the cockpit's top and front. */
 function drawCockpit(
   p: BikeGeometryPoints,
   c: CockpitSpec,
   spec: BikeSpec,
 ): { svg: string; top: number; front: number } {
   const clamp = p.barClamp;
-  let svg = `<path d="M${pt(add(p.headTop, mul(p.steer, 10)))}L${pt(p.steererTop)}" stroke="${shade(c.stemColour, -0.2)}" stroke-width="36" stroke-linecap="round"/>`;
-  svg += `<path d="M${pt(p.steererTop)}L${pt(clamp)}" stroke="${c.stemColour}" stroke-width="34" stroke-linecap="round"/>`;
+  const steerer = seg(add(p.headTop, mul(p.steer, 10)), p.steererTop);
+  let svg = stroke(steerer, shade(c.stemColour, -0.2), 36, ROUND);
+  svg += stroke(seg(p.steererTop, clamp), c.stemColour, 34, ROUND);
   let top = clamp.y - 20;
   let front = clamp.x + 20;
   const at = (dx: number, dy: number) => add(clamp, { x: dx, y: dy });
+  const lever = '#2a2a2a';
   switch (c.bar) {
     case 'drop': {
-      const bar = `M${pt(clamp)}L${pt(at(70, -4))}C${pt(at(115, -2))} ${pt(at(125, 60))} ${pt(at(100, 100))}C${pt(at(85, 125))} ${pt(at(40, 128))} ${pt(at(20, 122))}`;
-      svg += `<path d="${bar}" fill="none" stroke="${c.gripColour}" stroke-width="27" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(at(62, -8))}Q${pt(at(80, -36))} ${pt(at(100, -30))}L${pt(at(108, 10))}Q${pt(at(95, 30))} ${pt(at(78, 18))}Z" fill="#1d1d1d"/>`;
-      svg += `<path d="M${pt(at(104, 12))}Q${pt(at(118, 70))} ${pt(at(96, 118))}" fill="none" stroke="#2a2a2a" stroke-width="10" stroke-linecap="round"/>`;
+      const bar =
+        `M${pt(clamp)}L${pt(at(70, -4))}` +
+        `C${pt(at(115, -2))} ${pt(at(125, 60))} ${pt(at(100, 100))}` +
+        `C${pt(at(85, 125))} ${pt(at(40, 128))} ${pt(at(20, 122))}`;
+      svg += stroke(bar, c.gripColour, 27, ROUND);
+      const hood =
+        `M${pt(at(62, -8))}Q${pt(at(80, -36))} ${pt(at(100, -30))}L${pt(at(108, 10))}` +
+        `Q${pt(at(95, 30))} ${pt(at(78, 18))}Z`;
+      svg += shape(hood, '#1d1d1d');
+      svg += stroke(`M${pt(at(104, 12))}Q${pt(at(118, 70))} ${pt(at(96, 118))}`, lever, 10, ROUND);
       top = clamp.y - 36;
       front = clamp.x + 128;
       break;
@@ -1240,35 +1250,55 @@ function drawCockpit(
     case 'riser': {
       const rise = c.bar === 'riser' ? 30 : 8;
       const grip = at(-35, -rise);
-      svg += `<path d="M${pt(clamp)}Q${pt(at(-10, -rise))} ${pt(grip)}" fill="none" stroke="${c.barColour}" stroke-width="24" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(grip)}L${pt(add(grip, { x: -28, y: 4 }))}" stroke="${c.gripColour}" stroke-width="36" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(add(grip, { x: 8, y: -6 }))}L${pt(add(grip, { x: 95, y: 22 }))}" stroke="#2a2a2a" stroke-width="9" stroke-linecap="round"/>`;
-      svg += circle(add(grip, { x: 14, y: 16 }), 14, `fill="#262626"`);
+      svg += stroke(`M${pt(clamp)}Q${pt(at(-10, -rise))} ${pt(grip)}`, c.barColour, 24, ROUND);
+      svg += stroke(seg(grip, add(grip, { x: -28, y: 4 })), c.gripColour, 36, ROUND);
+      svg += stroke(seg(add(grip, { x: 8, y: -6 }), add(grip, { x: 95, y: 22 })), lever, 9, ROUND);
+      svg += circle(add(grip, { x: 14, y: 16 }), 14, { fill: '#262626' });
       top = grip.y - 22;
       front = grip.x + 100;
       break;
     }
     case 'swept': {
       const grip = at(-150, -70);
-      svg += `<path d="M${pt(clamp)}C${pt(at(40, -60))} ${pt(at(-60, -80))} ${pt(grip)}" fill="none" stroke="${c.barColour}" stroke-width="22" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(add(grip, { x: 30, y: -2 }))}L${pt(add(grip, { x: -85, y: 10 }))}" stroke="${c.gripColour}" stroke-width="34" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(add(grip, { x: 40, y: 0 }))}L${pt(add(grip, { x: 110, y: 30 }))}" stroke="#3a3a3a" stroke-width="8" stroke-linecap="round"/>`;
-      if (spec.accessories.bell)
-        svg += circle(add(grip, { x: 55, y: -22 }), 22, `fill="${spec.accessories.bell.colour}"`);
+      const bar = `M${pt(clamp)}C${pt(at(40, -60))} ${pt(at(-60, -80))} ${pt(grip)}`;
+      svg += stroke(bar, c.barColour, 22, ROUND);
+      svg += stroke(
+        seg(add(grip, { x: 30, y: -2 }), add(grip, { x: -85, y: 10 })),
+        c.gripColour,
+        34,
+        ROUND,
+      );
+      svg += stroke(
+        seg(add(grip, { x: 40, y: 0 }), add(grip, { x: 110, y: 30 })),
+        '#3a3a3a',
+        8,
+        ROUND,
+      );
+      if (spec.accessories.bell) {
+        svg += circle(add(grip, { x: 55, y: -22 }), 22, { fill: spec.accessories.bell.colour });
+      }
       top = grip.y - 30;
       break;
     }
     case 'bmx': {
-      const topPoint = at(-45, -215);
-      svg += `<path d="M${pt(clamp)}L${pt(topPoint)}" stroke="${c.barColour}" stroke-width="24" stroke-linecap="round"/>`;
-      svg += circle(lerp(clamp, topPoint, 0.55), 16, `fill="${c.barColour}"`);
-      svg += `<path d="M${pt(topPoint)}L${pt(add(topPoint, { x: -70, y: 6 }))}" stroke="${c.gripColour}" stroke-width="36" stroke-linecap="round"/>`;
-      svg += `<path d="M${pt(add(topPoint, { x: 6, y: 4 }))}L${pt(add(topPoint, { x: 80, y: 30 }))}" stroke="#2a2a2a" stroke-width="9" stroke-linecap="round"/>`;
-      top = topPoint.y - 25;
+      const upright = at(-45, -215);
+      svg += stroke(seg(clamp, upright), c.barColour, 24, ROUND);
+      svg += circle(lerp(clamp, upright, 0.55), 16, { fill: c.barColour });
+      svg += stroke(seg(upright, add(upright, { x: -70, y: 6 })), c.gripColour, 36, ROUND);
+      svg += stroke(
+        seg(add(upright, { x: 6, y: 4 }), add(upright, { x: 80, y: 30 })),
+        lever,
+        9,
+        ROUND,
+      );
+      top = upright.y - 25;
       break;
     }
   }
-  svg += `<path d="M${pt(at(0, 10))}C${pt(at(160, 40))} ${pt(add(p.headBottom, { x: 120, y: 20 }))} ${pt(lerp(p.downTubeHead, p.bb, 0.12))}" fill="none" stroke="#1c1c1c" stroke-width="6"/>`;
+  const cable =
+    `M${pt(at(0, 10))}C${pt(at(160, 40))} ${pt(add(p.headBottom, { x: 120, y: 20 }))} ` +
+    pt(lerp(p.downTubeHead, p.bb, 0.12));
+  svg += stroke(cable, '#1c1c1c', 6);
   return { svg, top, front };
 }
 
@@ -1276,32 +1306,38 @@ function drawFork(p: BikeGeometryPoints, spec: BikeSpec, gloss: number): string 
   const s = spec.suspension;
   const g = spec.geometry;
   const crown = add(p.headBottom, mul(p.steerNormal, g.forkRake));
-  const colour =
-    spec.frame.paint === 'two-tone' && s.fork === 'rigid' ? spec.frame.accent : s.forkColour;
+  const twoTone = spec.frame.paint === 'two-tone' && s.fork === 'rigid';
+  const colour = twoTone ? spec.frame.accent : s.forkColour;
   if (s.fork === 'suspension') {
     const stanchion = s.travel + 40;
-    let svg = `<path d="M${pt(sub(p.headBottom, mul(p.steer, 6)))}L${pt(crown)}" stroke="${s.forkColour}" stroke-width="46" stroke-linecap="round"/>`;
+    let svg = stroke(seg(sub(p.headBottom, mul(p.steer, 6)), crown), s.forkColour, 46, ROUND);
     svg += tube(crown, add(crown, mul(p.steer, stanchion)), 34, s.stanchionColour, 0.5, 'butt');
     const lowerTop = add(crown, mul(p.steer, stanchion - 25));
     svg += tube(lowerTop, add(p.frontAxle, mul(p.steer, 22)), 48, s.forkColour, 0.35);
     const arch = add(lowerTop, mul(p.steerNormal, 30));
-    svg += `<path d="M${pt(sub(arch, mul(p.steer, -10)))}Q${pt(add(arch, mul(p.steerNormal, 28)))} ${pt(add(arch, mul(p.steer, 70)))}" fill="none" stroke="${s.forkColour}" stroke-width="22" stroke-linecap="round"/>`;
+    const archPath =
+      `M${pt(sub(arch, mul(p.steer, -10)))}Q${pt(add(arch, mul(p.steerNormal, 28)))} ` +
+      pt(add(arch, mul(p.steer, 70)));
+    svg += stroke(archPath, s.forkColour, 22, ROUND);
     const label = add(lowerTop, mul(p.steer, 120));
-    svg += `<path d="M${pt(label)}L${pt(add(label, mul(p.steer, 70)))}" stroke="${luminance(s.forkColour) > 0.5 ? '#222222' : '#eeeeee'}" stroke-width="12"/>`;
-    svg += circle(p.frontAxle, 22, `fill="${s.forkColour}"`);
+    const labelColour = luminance(s.forkColour) > 0.5 ? '#222222' : '#eeeeee';
+    svg += stroke(seg(label, add(label, mul(p.steer, 70))), labelColour, 12);
+    svg += circle(p.frontAxle, 22, { fill: s.forkColour });
     return svg;
   }
   if (spec.type === 'bmx') {
-    let svg = `<path d="M${pt(sub(p.headBottom, mul(p.steer, 4)))}L${pt(crown)}" stroke="${colour}" stroke-width="40" stroke-linecap="round"/>`;
+    let svg = stroke(seg(sub(p.headBottom, mul(p.steer, 4)), crown), colour, 40, ROUND);
     svg += tube(crown, p.frontAxle, 30, colour, gloss);
-    svg += `<path d="M${pt(add(p.frontAxle, { x: -55, y: 0 }))}L${pt(add(p.frontAxle, { x: 55, y: 0 }))}" stroke="#9ca1a6" stroke-width="34" stroke-linecap="round"/>`;
+    const pegs = seg(add(p.frontAxle, { x: -55, y: 0 }), add(p.frontAxle, { x: 55, y: 0 }));
+    svg += stroke(pegs, '#9ca1a6', 34, ROUND);
     return svg;
   }
   const start = add(p.headBottom, mul(p.steer, 25));
   const control = add(p.headBottom, mul(p.steer, g.forkLength * 0.75));
-  let svg = `<path d="M${pt(sub(p.headBottom, mul(p.steer, 4)))}L${pt(add(p.headBottom, mul(p.steer, 40)))}" stroke="${colour}" stroke-width="42" stroke-linecap="round"/>`;
+  const crownRace = seg(sub(p.headBottom, mul(p.steer, 4)), add(p.headBottom, mul(p.steer, 40)));
+  let svg = stroke(crownRace, colour, 42, ROUND);
   svg += curvedTube(start, control, p.frontAxle, 28, colour, gloss);
-  svg += circle(p.frontAxle, 16, `fill="${colour}"`);
+  svg += circle(p.frontAxle, 16, { fill: colour });
   return svg;
 }
 
@@ -1312,15 +1348,14 @@ function shockPoints(p: BikeGeometryPoints, spec: BikeSpec) {
   const seatDir = unit(p.seatTop);
   const pivot = mul(seatDir, spec.geometry.seatTube * shock.rockerHeight);
   const rear = add(pivot, { x: -72, y: 18 });
-  const front = add(pivot, { x: 62, y: shock.mount === 'top-tube' ? -24 : 36 });
-  const from = shock.mount === 'top-tube' ? p.topTubeSeat : p.bb;
-  const to = shock.mount === 'top-tube' ? p.topTubeHead : p.downTubeHead;
+  const onTop = shock.mount === 'top-tube';
+  const front = add(pivot, { x: 62, y: onTop ? -24 : 36 });
+  const from = onTop ? p.topTubeSeat : p.bb;
+  const to = onTop ? p.topTubeHead : p.downTubeHead;
   const tubeDir = unit(sub(to, from));
-  const normal =
-    shock.mount === 'top-tube' ? { x: -tubeDir.y, y: tubeDir.x } : { x: tubeDir.y, y: -tubeDir.x };
-  const tubeDiameter =
-    (shock.mount === 'top-tube' ? tubeSizes(spec.type).top : tubeSizes(spec.type).down) *
-    spec.frame.tubeScale;
+  const normal = onTop ? { x: -tubeDir.y, y: tubeDir.x } : { x: tubeDir.y, y: -tubeDir.x };
+  const sizes = tubeSizes(spec.type);
+  const tubeDiameter = (onTop ? sizes.top : sizes.down) * spec.frame.tubeScale;
   let best = from;
   let bestError = Infinity;
   for (let i = 5; i <= 90; i++) {
@@ -1339,8 +1374,8 @@ function drawShock(points: NonNullable<ReturnType<typeof shockPoints>>, spec: Bi
   if (!shock) return '';
   const { front, mount } = points;
   const body = lerp(mount, front, 0.55);
-  let svg = `<path d="M${pt(front)}L${pt(body)}" stroke="#c8ccd0" stroke-width="24" stroke-linecap="round"/>`;
-  svg += `<path d="M${pt(mount)}L${pt(body)}" stroke="${shock.bodyColour}" stroke-width="52" stroke-linecap="round"/>`;
+  let svg = stroke(seg(front, body), '#c8ccd0', 24, ROUND);
+  svg += stroke(seg(mount, body), shock.bodyColour, 52, ROUND);
   if (shock.kind === 'coil') {
     const axis = unit(sub(front, mount));
     const normal = { x: -axis.y, y: axis.x };
@@ -1349,14 +1384,15 @@ function drawShock(points: NonNullable<ReturnType<typeof shockPoints>>, spec: Bi
       const along = lerp(mount, front, 0.12 + (0.72 * i) / 11);
       d += `L${pt(add(along, mul(normal, i % 2 === 0 ? 32 : -32)))}`;
     }
-    svg += `<path d="${d}" fill="none" stroke="${shock.springColour}" stroke-width="9" stroke-linejoin="round"/>`;
+    svg += stroke(d, shock.springColour, 9, { 'stroke-linejoin': 'round' });
   } else {
-    svg += `<path d="M${pt(lerp(mount, body, 0.3))}L${pt(lerp(mount, body, 0.7))}" stroke="${shock.springColour}" stroke-width="14"/>`;
+    svg += stroke(seg(lerp(mount, body, 0.3), lerp(mount, body, 0.7)), shock.springColour, 14);
   }
-  svg += circle(mount, 11, `fill="#333333"`) + circle(front, 11, `fill="#333333"`);
+  svg += circle(mount, 11, { fill: '#333333' }) + circle(front, 11, { fill: '#333333' });
   return svg;
 }
 
+/** Brand on the down tube, model on the top tube, stripes and head badge. */
 function drawDecals(
   p: BikeGeometryPoints,
   spec: BikeSpec,
@@ -1365,78 +1401,165 @@ function drawDecals(
 ): { svg: string; centre: Point; size: number } {
   const d = spec.decal;
   const down = sub(p.downTubeHead, p.bb);
-  const downLength = length(down);
   const dir = unit(down);
+  const normal = { x: -dir.y, y: dir.x };
   const angle = (Math.atan2(dir.y, dir.x) * 180) / Math.PI;
   const dt = diameters.down * spec.frame.tubeScale;
   const centre = lerp(p.bb, p.downTubeHead, d.position);
   const fontSize = dt * d.size;
   const textLength = fontSize * (0.68 + d.letterSpacing) * d.brand.length;
+  const along = (t: number) => lerp(p.bb, p.downTubeHead, t);
   let svg = '';
 
   if (d.style === 'panel') {
-    const half = Math.min(downLength * 0.45, textLength / 2 + fontSize);
-    svg += `<path d="M${pt(sub(centre, mul(dir, half)))}L${pt(add(centre, mul(dir, half)))}" stroke="${d.stripeColour}" stroke-width="${f(dt * 0.92)}"/>`;
+    const half = Math.min(length(down) * 0.45, textLength / 2 + fontSize);
+    const panel = seg(sub(centre, mul(dir, half)), add(centre, mul(dir, half)));
+    svg += stroke(panel, d.stripeColour, dt * 0.92);
   } else if (d.style === 'bands') {
     for (let i = 0; i < 3; i++) {
-      const at = lerp(p.bb, p.downTubeHead, Math.min(0.95, d.position + 0.28 + i * 0.045));
-      const normal = { x: -dir.y, y: dir.x };
-      svg += `<path d="M${pt(add(at, mul(normal, dt / 2)))}L${pt(sub(at, mul(normal, dt / 2)))}" stroke="${i === 1 ? d.colour : d.stripeColour}" stroke-width="${f(dt * 0.28)}"/>`;
+      const at = along(Math.min(0.95, d.position + 0.28 + i * 0.045));
+      const band = seg(add(at, mul(normal, dt / 2)), sub(at, mul(normal, dt / 2)));
+      svg += stroke(band, i === 1 ? d.colour : d.stripeColour, dt * 0.28);
     }
   } else if (d.style === 'pinstripe') {
-    svg += `<path d="M${pt(lerp(p.bb, p.downTubeHead, 0.12))}L${pt(lerp(p.bb, p.downTubeHead, 0.92))}" stroke="${d.stripeColour}" stroke-width="${f(dt * 0.12)}" transform="translate(0 ${f(dt * 0.3)})"/>`;
+    svg += stroke(seg(along(0.12), along(0.92)), d.stripeColour, dt * 0.12, {
+      transform: `translate(0 ${num(dt * 0.3)})`,
+    });
     if (!spec.frame.stepThrough) {
-      svg += `<path d="M${pt(lerp(p.topTubeSeat, p.topTubeHead, 0.1))}L${pt(lerp(p.topTubeSeat, p.topTubeHead, 0.9))}" stroke="${d.stripeColour}" stroke-width="${f(dt * 0.1)}"/>`;
+      const top = seg(
+        lerp(p.topTubeSeat, p.topTubeHead, 0.1),
+        lerp(p.topTubeSeat, p.topTubeHead, 0.9),
+      );
+      svg += stroke(top, d.stripeColour, dt * 0.1);
     }
   }
 
   const textColour =
     d.style === 'panel' && d.colour === d.stripeColour ? spec.frame.colour : d.colour;
-  const text = (content: string, at: Point, rotation: number, size: number, colour: string) => {
-    const flip = mirrored ? ' scale(-1 1)' : '';
-    const style = d.italic ? ' font-style="italic"' : '';
-    const spacing = d.letterSpacing > 0 ? ` letter-spacing="${f(d.letterSpacing * size)}"` : '';
-    return `<text transform="translate(${pt(at)}) rotate(${f(rotation)})${flip}" x="0" y="${f(size * 0.36)}" font-family="${d.font}" font-weight="bold" font-size="${f(size)}"${style}${spacing} text-anchor="middle" fill="${colour}">${escapeXml(content)}</text>`;
-  };
+  const text = (content: string, at: Point, rotation: number, size: number, colour: string) =>
+    element(
+      'text',
+      {
+        transform: `translate(${pt(at)}) rotate(${num(rotation)})${mirrored ? ' scale(-1 1)' : ''}`,
+        x: 0,
+        y: size * 0.36,
+        'font-family': d.font,
+        'font-weight': 'bold',
+        'font-size': size,
+        'font-style': d.italic ? 'italic' : undefined,
+        'letter-spacing': d.letterSpacing > 0 ? d.letterSpacing * size : undefined,
+        'text-anchor': 'middle',
+        fill: colour,
+      },
+      escapeXml(content),
+    );
   svg += text(d.brand, centre, angle, fontSize, textColour);
 
-  const ttDir = unit(sub(p.topTubeHead, p.topTubeSeat));
-  const ttAngle = (Math.atan2(ttDir.y, ttDir.x) * 180) / Math.PI;
   if (!spec.frame.stepThrough) {
+    const ttDir = unit(sub(p.topTubeHead, p.topTubeSeat));
+    const ttAngle = (Math.atan2(ttDir.y, ttDir.x) * 180) / Math.PI;
     const ttSize = diameters.top * spec.frame.tubeScale * 0.48;
     svg += text(d.model, lerp(p.topTubeSeat, p.topTubeHead, 0.3), ttAngle, ttSize, d.colour);
   }
   if (d.badge !== 'none') {
-    const headMid = add(
-      lerp(p.headTop, p.headBottom, 0.45),
-      mul(p.steerNormal, diameters.head * spec.frame.tubeScale * 0.32),
-    );
+    const inset = diameters.head * spec.frame.tubeScale * 0.32;
+    const headMid = add(lerp(p.headTop, p.headBottom, 0.45), mul(p.steerNormal, inset));
     svg +=
       d.badge === 'circle'
-        ? circle(
-            headMid,
-            17,
-            `fill="${d.badgeColour}" stroke="${shade(d.badgeColour, -0.3)}" stroke-width="3"`,
-          )
-        : `<path d="M-14 -20h28v18q0 16 -14 24q-14 -8 -14 -24z" fill="${d.badgeColour}" transform="translate(${pt(headMid)}) rotate(${f(90 - spec.geometry.headAngle)})"/>`;
+        ? circle(headMid, 17, {
+            fill: d.badgeColour,
+            stroke: shade(d.badgeColour, -0.3),
+            'stroke-width': 3,
+          })
+        : shape('M-14 -20h28v18q0 16 -14 24q-14 -8 -14 -24z', d.badgeColour, {
+            transform: `translate(${pt(headMid)}) rotate(${num(90 - spec.geometry.headAngle)})`,
+          });
   }
   return { svg, centre, size: Math.max(320, textLength * 1.5) };
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 /** A fender: an arc of radius r around c, clockwise on screen from `from` over `span` degrees. */
 function drawFender(c: Point, r: number, from: number, span: number, colour: string): string {
   const a = add(c, polar(r, from));
   const b = add(c, polar(r, from + span));
-  const arc = `M${pt(a)}A${f(r)} ${f(r)} 0 ${span > 180 ? 1 : 0} 1 ${pt(b)}`;
+  const arc = `M${pt(a)}A${num(r)} ${num(r)} 0 ${span > 180 ? 1 : 0} 1 ${pt(b)}`;
   return (
-    `<path d="${arc}" fill="none" stroke="${colour}" stroke-width="14" stroke-linecap="round"/>` +
-    `<path d="${arc}" fill="none" stroke="${shade(colour, 0.4)}" stroke-opacity="0.5" ` +
-    `stroke-width="4" transform="translate(-2 -4)"/>`
+    stroke(arc, colour, 14, ROUND) +
+    stroke(arc, shade(colour, 0.4), 4, { 'stroke-opacity': 0.5, transform: 'translate(-2 -4)' })
   );
+}
+
+function drawRack(p: BikeGeometryPoints, acc: AccessorySpec): { svg: string; rear: number } {
+  if (!acc.rack) return { svg: '', rear: Infinity };
+  const y = p.rearAxle.y - p.tyreRadius - 40;
+  const start = { x: lerp(p.topTubeSeat, p.bb, 0.1).x - 40, y };
+  const end = { x: p.rearAxle.x - p.tyreRadius * 0.55, y };
+  const d =
+    seg(start, end) +
+    seg({ x: start.x, y: y + 22 }, { x: end.x, y: y + 22 }) +
+    seg(end, add(p.rearAxle, { x: -8, y: 0 })) +
+    seg(lerp(start, end, 0.5), add(p.rearAxle, { x: 4, y: -6 })) +
+    seg(start, lerp(p.topTubeSeat, p.rearAxle, 0.25));
+  let svg = stroke(d, acc.rack.colour, 11, ROUND);
+  if (acc.rearLight) svg += rect(end.x - 30, y - 10, 30, 26, '#c01818', { rx: 5 });
+  return { svg, rear: end.x - 30 };
+}
+
+function drawBasket(
+  p: BikeGeometryPoints,
+  basket: NonNullable<AccessorySpec['basket']>,
+): { svg: string; top: number; front: number } {
+  const left = p.headTop.x + 55;
+  const top = p.headTop.y - 60;
+  const bottom = Math.min(p.headTop.y + 170, p.frontAxle.y - p.tyreRadius - 40);
+  const width = 320;
+  const height = bottom - top;
+  const struts =
+    seg({ x: left + 40, y: bottom }, add(p.frontAxle, { x: 10, y: -5 })) +
+    seg({ x: left + width - 40, y: bottom }, add(p.frontAxle, { x: 20, y: -5 }));
+  let svg = stroke(struts, '#555555', 8);
+  if (basket.kind === 'wicker') {
+    svg += rect(left, top, width, height, basket.colour, { rx: 18 });
+    let d = '';
+    for (let y = top + 18; y < bottom - 6; y += 18)
+      d += `M${num(left + 6)} ${num(y)}h${width - 12}`;
+    svg += stroke(d, shade(basket.colour, -0.25), 5);
+    svg += rect(left - 6, top - 6, width + 12, 18, shade(basket.colour, 0.15), { rx: 9 });
+  } else {
+    let d = `M${num(left)} ${num(top)}h${width}v${num(height)}h-${width}z`;
+    for (let x = left + 32; x < left + width; x += 32) d += `M${num(x)} ${num(top)}V${num(bottom)}`;
+    for (let y = top + 40; y < bottom; y += 40) d += `M${num(left)} ${num(y)}h${width}`;
+    svg += stroke(d, basket.colour, 6);
+  }
+  return { svg, top: top - 10, front: left + width + 10 };
+}
+
+function kickstand(p: BikeGeometryPoints, colour: string): string {
+  const top = lerp(p.bb, p.rearAxle, 0.3);
+  const foot = { x: top.x - 150, y: p.groundY - 4 };
+  return stroke(seg(top, foot), colour, 16, ROUND);
+}
+
+function bottleCage(
+  p: BikeGeometryPoints,
+  spec: BikeSpec,
+  cage: NonNullable<AccessorySpec['bottleCage']>,
+  sizes: ReturnType<typeof tubeSizes>,
+): string {
+  const onDown = cage.on === 'down-tube';
+  const to = onDown ? p.downTubeHead : p.seatTop;
+  const dir = unit(sub(to, p.bb));
+  const normal = onDown ? { x: dir.y, y: -dir.x } : { x: -dir.y, y: dir.x };
+  const diameter = (onDown ? sizes.down : sizes.seat) * spec.frame.tubeScale;
+  const centre = add(lerp(p.bb, to, onDown ? 0.3 : 0.5), mul(normal, diameter / 2 + 40));
+  const angle = (Math.atan2(dir.y, dir.x) * 180) / Math.PI;
+  let svg = '';
+  if (cage.bottle) {
+    svg += rect(-105, -36, 200, 72, cage.bottle, { rx: 22 });
+    svg += rect(95, -16, 28, 32, shade(cage.bottle, -0.4), { rx: 6 });
+  }
+  svg += stroke('M-90 -38L60 -38M-90 38L60 38M-95 -38L-95 38', cage.colour, 9, ROUND);
+  return element('g', { transform: `translate(${pt(centre)}) rotate(${num(angle)})` }, svg);
 }
 
 /**
@@ -1451,9 +1574,13 @@ export function drawBike(spec: BikeSpec, side: 'drive' | 'non-drive', wheelTurn 
   const fr = spec.frame;
   const sizes = tubeSizes(spec.type);
   const k = fr.tubeScale;
+  const acc = spec.accessories;
   const mirrored = side === 'non-drive';
   const stays = fr.paint === 'two-tone' ? fr.accent : fr.colour;
   const dim = (c: string) => shade(c, -0.35);
+  const rotorRadius = spec.type === 'road' || spec.type === 'city' ? 80 : 90;
+  const rotors = (spider: string) =>
+    drawRotor(p.rearAxle, rotorRadius, spider) + drawRotor(p.frontAxle, rotorRadius, spider);
   let svg = '';
   let defs = '';
 
@@ -1463,109 +1590,86 @@ export function drawBike(spec: BikeSpec, side: 'drive' | 'non-drive', wheelTurn 
     svg += drawCrank(p, spec.drivetrain, spec.drivetrain.crankAngle, true);
   } else {
     svg += drawCrank(p, spec.drivetrain, spec.drivetrain.crankAngle + 180, true);
-    if (spec.accessories.kickstand) svg += kickstand(p, dim(spec.accessories.kickstand.colour));
+    if (acc.kickstand) svg += kickstand(p, dim(acc.kickstand.colour));
   }
-  const rotorRadius = spec.type === 'road' || spec.type === 'city' ? 80 : 90;
-  if (spec.brakes === 'disc' && !mirrored) {
-    svg +=
-      drawRotor(p.rearAxle, rotorRadius, '#555555') +
-      drawRotor(p.frontAxle, rotorRadius, '#555555');
-  }
+  if (spec.brakes === 'disc' && !mirrored) svg += rotors('#555555');
 
   svg += drawWheel(p.rearAxle, spec.wheels, g, wheelTurn);
   svg += drawWheel(p.frontAxle, spec.wheels, g, wheelTurn * 1.3 + 17);
-  if (spec.brakes === 'disc' && mirrored) {
-    svg +=
-      drawRotor(p.rearAxle, rotorRadius, spec.wheels.hubColour) +
-      drawRotor(p.frontAxle, rotorRadius, spec.wheels.hubColour);
-  }
+  if (spec.brakes === 'disc' && mirrored) svg += rotors(spec.wheels.hubColour);
 
-  let minY = Math.min(p.saddle.y - 60, p.headTop.y - 60);
+  let minY = Math.min(p.saddle.y - 70, p.headTop.y - 60);
   let minX = p.rearAxle.x - p.tyreRadius;
   let maxX = p.frontAxle.x + p.tyreRadius;
-  const acc = spec.accessories;
   if (acc.fenders) {
     const r = p.tyreRadius + 14;
     svg += drawFender(p.rearAxle, r, 186, 236, acc.fenders.colour);
     svg += drawFender(p.frontAxle, r, 150, 222, acc.fenders.colour);
     minX = Math.min(minX, p.rearAxle.x - r - 10);
   }
-  if (acc.rack) {
-    const y = p.rearAxle.y - p.tyreRadius - 40;
-    const start = { x: lerp(p.topTubeSeat, p.bb, 0.1).x - 40, y };
-    const end = { x: p.rearAxle.x - p.tyreRadius * 0.55, y };
-    let d = `M${pt(start)}L${pt(end)}M${pt({ x: start.x, y: y + 22 })}L${pt({ x: end.x, y: y + 22 })}`;
-    d += `M${pt(end)}L${pt(add(p.rearAxle, { x: -8, y: 0 }))}M${pt(lerp(start, end, 0.5))}L${pt(add(p.rearAxle, { x: 4, y: -6 }))}`;
-    d += `M${pt(start)}L${pt(lerp(p.topTubeSeat, p.rearAxle, 0.25))}`;
-    svg += `<path d="${d}" fill="none" stroke="${acc.rack.colour}" stroke-width="11" stroke-linecap="round"/>`;
-    if (acc.rearLight) {
-      svg += `<rect x="${f(end.x - 30)}" y="${f(y - 10)}" width="30" height="26" rx="5" fill="#c01818"/>`;
-    }
-  }
+  const rack = drawRack(p, acc);
+  svg += rack.svg;
+  minX = Math.min(minX, rack.rear);
 
   // The frame.
   const shockAt = shockPoints(p, spec);
   const mainPivot = { x: -40, y: -62 };
-  svg += tube(
-    shockAt ? mainPivot : p.bb,
-    p.rearAxle,
-    sizes.chainstay * k * (shockAt ? 1.3 : 1),
-    stays,
-    fr.gloss,
-  );
+  const chainstay = sizes.chainstay * k * (shockAt ? 1.3 : 1);
+  svg += tube(shockAt ? mainPivot : p.bb, p.rearAxle, chainstay, stays, fr.gloss);
   const seatstayTop = shockAt ? shockAt.rear : lerp(p.topTubeSeat, p.bb, 0.04);
   svg += tube(seatstayTop, p.rearAxle, sizes.seatstay * k, stays, fr.gloss);
-  svg += circle(p.rearAxle, 16, `fill="${stays}"`);
+  svg += circle(p.rearAxle, 16, { fill: stays });
   if (spec.brakes === 'rim') {
-    const bridge = lerp(
-      p.rearAxle,
-      seatstayTop,
-      (p.tyreRadius + 12) / length(sub(seatstayTop, p.rearAxle)),
-    );
-    svg += drawCalliper(bridge, 0, '#8e9398');
+    const reach = (p.tyreRadius + 12) / length(sub(seatstayTop, p.rearAxle));
+    svg += drawCalliper(lerp(p.rearAxle, seatstayTop, reach), 0, '#8e9398');
   }
 
   svg += drawFork(p, spec, fr.gloss);
   if (spec.brakes === 'rim') {
-    svg += drawCalliper(
-      sub(p.frontAxle, mul(p.steer, p.tyreRadius + 14)),
-      90 - g.headAngle,
-      '#8e9398',
-    );
+    const at = sub(p.frontAxle, mul(p.steer, p.tyreRadius + 14));
+    svg += drawCalliper(at, 90 - g.headAngle, '#8e9398');
   }
 
   const seatDiameter = sizes.seat * k;
+  const collar = sub(p.seatTop, mul(unit(p.seatTop), 14));
   svg += tube(p.bb, p.seatTop, seatDiameter, fr.colour, fr.gloss, 'butt');
-  svg += tube(
-    sub(p.seatTop, mul(unit(p.seatTop), 14)),
-    p.seatTop,
-    seatDiameter + 10,
-    shade(fr.colour, -0.15),
-    0,
-    'butt',
-  );
-  svg += tube(
-    p.seatTop,
-    p.saddle,
-    Math.min(31, seatDiameter * 0.85),
-    spec.saddle.postColour,
-    0.4,
-    'butt',
-  );
+  svg += tube(collar, p.seatTop, seatDiameter + 10, shade(fr.colour, -0.15), 0, 'butt');
+  const post = Math.min(31, seatDiameter * 0.85);
+  svg += tube(p.seatTop, p.saddle, post, spec.saddle.postColour, 0.4, 'butt');
   if (acc.rearLight && !acc.rack) {
     const at = lerp(p.seatTop, p.saddle, 0.35);
-    svg += `<rect x="${f(at.x - 34)}" y="${f(at.y - 28)}" width="24" height="56" rx="8" fill="${acc.rearLight.colour}"/>`;
-    svg += `<rect x="${f(at.x - 36)}" y="${f(at.y - 18)}" width="8" height="36" rx="3" fill="#d01c1c"/>`;
+    svg += rect(at.x - 34, at.y - 28, 24, 56, acc.rearLight.colour, { rx: 8 });
+    svg += rect(at.x - 36, at.y - 18, 8, 36, '#d01c1c', { rx: 3 });
   }
 
   const downDiameter = sizes.down * k;
-  let fade = fr.colour;
+  let downPaint = fr.colour;
   if (fr.paint === 'fade') {
-    defs += `<linearGradient id="bike-fade" gradientUnits="userSpaceOnUse" x1="${f(p.bb.x)}" y1="${f(p.bb.y)}" x2="${f(p.downTubeHead.x)}" y2="${f(p.downTubeHead.y)}"><stop offset="0.25" stop-color="${fr.colour}"/><stop offset="0.9" stop-color="${fr.accent}"/></linearGradient>`;
-    fade = 'url(#bike-fade)';
+    const stops =
+      element('stop', { offset: 0.25, 'stop-color': fr.colour }) +
+      element('stop', { offset: 0.9, 'stop-color': fr.accent });
+    const gradient = {
+      id: 'bike-fade',
+      gradientUnits: 'userSpaceOnUse',
+      x1: p.bb.x,
+      y1: p.bb.y,
+      x2: p.downTubeHead.x,
+      y2: p.downTubeHead.y,
+    };
+    defs += element('linearGradient', gradient, stops);
+    downPaint = 'url(#bike-fade)';
   }
-  svg += `<path d="M0 0L${pt(p.downTubeHead)}" stroke="${fade}" stroke-width="${f(downDiameter)}" stroke-linecap="round"/>`;
-  svg += `<path d="M${pt({ x: -0.12 * downDiameter, y: -0.2 * downDiameter })}L${pt(add(p.downTubeHead, { x: -0.12 * downDiameter, y: -0.2 * downDiameter }))}" stroke="${shade(fr.colour, 0.55)}" stroke-opacity="${f(fr.gloss)}" stroke-width="${f(downDiameter * 0.22)}" stroke-linecap="round"/>`;
+  svg += stroke(seg(p.bb, p.downTubeHead), downPaint, downDiameter, ROUND);
+  const shine = { x: -0.12 * downDiameter, y: -0.2 * downDiameter };
+  svg += stroke(
+    seg(shine, add(p.downTubeHead, shine)),
+    shade(fr.colour, 0.55),
+    downDiameter * 0.22,
+    {
+      'stroke-opacity': fr.gloss,
+      ...ROUND,
+    },
+  );
 
   if (fr.stepThrough) {
     const from = lerp(p.topTubeHead, p.downTubeHead, 0.35);
@@ -1575,65 +1679,45 @@ export function drawBike(spec: BikeSpec, side: 'drive' | 'non-drive', wheelTurn 
   } else {
     svg += tube(p.topTubeSeat, p.topTubeHead, sizes.top * k, fr.colour, fr.gloss);
   }
-  svg += tube(
-    p.headTop,
-    p.headBottom,
-    sizes.head * k,
-    fr.paint === 'two-tone' ? fr.accent : fr.colour,
-    fr.gloss,
-    'butt',
-  );
-  svg += circle(p.bb, 26, `fill="${shade(fr.colour, -0.2)}"`);
+  const headPaint = fr.paint === 'two-tone' ? fr.accent : fr.colour;
+  svg += tube(p.headTop, p.headBottom, sizes.head * k, headPaint, fr.gloss, 'butt');
+  svg += circle(p.bb, 26, { fill: shade(fr.colour, -0.2) });
 
   if (shockAt && spec.suspension.shock) {
     svg += drawShock(shockAt, spec);
     const rocker = spec.suspension.shock.rockerColour;
-    svg += `<path d="M${pt(shockAt.rear)}L${pt(shockAt.pivot)}L${pt(shockAt.front)}Z" fill="${rocker}" stroke="${rocker}" stroke-width="34" stroke-linejoin="round"/>`;
-    svg +=
-      circle(shockAt.pivot, 8, `fill="#222222"`) +
-      circle(mainPivot, 18, `fill="${shade(fr.colour, -0.25)}"`) +
-      circle(mainPivot, 8, `fill="#222222"`);
+    svg += element('path', {
+      d: `M${pt(shockAt.rear)}L${pt(shockAt.pivot)}L${pt(shockAt.front)}Z`,
+      fill: rocker,
+      stroke: rocker,
+      'stroke-width': 34,
+      'stroke-linejoin': 'round',
+    });
+    svg += circle(shockAt.pivot, 8, { fill: '#222222' });
+    svg += circle(mainPivot, 18, { fill: shade(fr.colour, -0.25) });
+    svg += circle(mainPivot, 8, { fill: '#222222' });
   }
 
   const decals = drawDecals(p, spec, mirrored, sizes);
   svg += decals.svg;
-
-  if (acc.bottleCage) {
-    svg += bottleCage(p, spec, acc.bottleCage, sizes);
-  }
+  if (acc.bottleCage) svg += bottleCage(p, spec, acc.bottleCage, sizes);
 
   svg += drawSaddle(spec.saddle, p.saddle);
   const cockpit = drawCockpit(p, spec.cockpit, spec);
   svg += cockpit.svg;
-  minY = Math.min(minY, cockpit.top, p.saddle.y - 70);
+  minY = Math.min(minY, cockpit.top);
   maxX = Math.max(maxX, cockpit.front);
 
   if (acc.frontLight) {
     const at = add(p.barClamp, { x: 36, y: 24 });
-    svg += `<rect x="${f(at.x - 10)}" y="${f(at.y - 18)}" width="52" height="36" rx="10" fill="${acc.frontLight.colour}"/>`;
-    svg += `<rect x="${f(at.x + 36)}" y="${f(at.y - 16)}" width="10" height="32" rx="4" fill="#fff6d5"/>`;
+    svg += rect(at.x - 10, at.y - 18, 52, 36, acc.frontLight.colour, { rx: 10 });
+    svg += rect(at.x + 36, at.y - 16, 10, 32, '#fff6d5', { rx: 4 });
   }
   if (acc.basket) {
-    const left = p.headTop.x + 55;
-    const top = p.headTop.y - 60;
-    const bottom = Math.min(p.headTop.y + 170, p.frontAxle.y - p.tyreRadius - 40);
-    const width = 320;
-    const b = acc.basket;
-    svg += `<path d="M${f(left + 40)} ${f(bottom)}L${pt(add(p.frontAxle, { x: 10, y: -5 }))}M${f(left + width - 40)} ${f(bottom)}L${pt(add(p.frontAxle, { x: 20, y: -5 }))}" stroke="#555555" stroke-width="8"/>`;
-    if (b.kind === 'wicker') {
-      svg += `<rect x="${f(left)}" y="${f(top)}" width="${width}" height="${f(bottom - top)}" rx="18" fill="${b.colour}"/>`;
-      let d = '';
-      for (let y = top + 18; y < bottom - 6; y += 18) d += `M${f(left + 6)} ${f(y)}h${width - 12}`;
-      svg += `<path d="${d}" stroke="${shade(b.colour, -0.25)}" stroke-width="5"/>`;
-      svg += `<rect x="${f(left - 6)}" y="${f(top - 6)}" width="${width + 12}" height="18" rx="9" fill="${shade(b.colour, 0.15)}"/>`;
-    } else {
-      let d = `M${f(left)} ${f(top)}h${width}v${f(bottom - top)}h-${width}z`;
-      for (let x = left + 32; x < left + width; x += 32) d += `M${f(x)} ${f(top)}V${f(bottom)}`;
-      for (let y = top + 40; y < bottom; y += 40) d += `M${f(left)} ${f(y)}h${width}`;
-      svg += `<path d="${d}" fill="none" stroke="${b.colour}" stroke-width="6"/>`;
-    }
-    minY = Math.min(minY, top - 10);
-    maxX = Math.max(maxX, left + width + 10);
+    const basket = drawBasket(p, acc.basket);
+    svg += basket.svg;
+    minY = Math.min(minY, basket.top);
+    maxX = Math.max(maxX, basket.front);
   }
 
   // In front of the frame: whatever lives on the near side.
@@ -1648,11 +1732,11 @@ export function drawBike(spec: BikeSpec, side: 'drive' | 'non-drive', wheelTurn 
     svg += drawDrivetrain(p, spec.drivetrain, false);
     svg += drawCrank(p, spec.drivetrain, spec.drivetrain.crankAngle, false);
     if (spec.type === 'bmx') {
-      svg += `<path d="M${pt(add(p.rearAxle, { x: -50, y: 0 }))}L${pt(add(p.rearAxle, { x: 50, y: 0 }))}" stroke="#a4a9ae" stroke-width="34" stroke-linecap="round"/>`;
+      const pegs = seg(add(p.rearAxle, { x: -50, y: 0 }), add(p.rearAxle, { x: 50, y: 0 }));
+      svg += stroke(pegs, '#a4a9ae', 34, ROUND);
     }
   }
 
-  const box = { minX, minY, maxX, maxY: p.groundY };
   const barCentre =
     spec.cockpit.bar === 'bmx'
       ? add(p.barClamp, { x: -30, y: -100 })
@@ -1665,43 +1749,12 @@ export function drawBike(spec: BikeSpec, side: 'drive' | 'non-drive', wheelTurn 
     saddle: { centre: add(p.saddle, { x: 0, y: 40 }), size: 480 },
     drivetrain: { centre: { x: p.rearAxle.x * 0.45, y: 10 }, size: 760 },
   };
-  if (mirrored) {
-    for (const part of Object.values(parts)) part.centre = { x: -part.centre.x, y: part.centre.y };
-    return {
-      svg: `<g transform="scale(-1 1)">${svg}</g>`,
-      defs,
-      box: { minX: -maxX, maxX: -minX, minY, maxY: p.groundY },
-      parts,
-    };
-  }
-  return { svg, defs, box, parts };
-}
-
-function kickstand(p: BikeGeometryPoints, colour: string): string {
-  const top = lerp(p.bb, p.rearAxle, 0.3);
-  const foot = { x: top.x - 150, y: p.groundY - 4 };
-  return `<path d="M${pt(top)}L${pt(foot)}" stroke="${colour}" stroke-width="16" stroke-linecap="round"/>`;
-}
-
-function bottleCage(
-  p: BikeGeometryPoints,
-  spec: BikeSpec,
-  cage: NonNullable<AccessorySpec['bottleCage']>,
-  sizes: ReturnType<typeof tubeSizes>,
-): string {
-  const onDown = cage.on === 'down-tube';
-  const from = onDown ? p.bb : p.bb;
-  const to = onDown ? p.downTubeHead : p.seatTop;
-  const dir = unit(sub(to, from));
-  const normal = onDown ? { x: dir.y, y: -dir.x } : { x: -dir.y, y: dir.x };
-  const diameter = (onDown ? sizes.down : sizes.seat) * spec.frame.tubeScale;
-  const centre = add(lerp(from, to, onDown ? 0.3 : 0.5), mul(normal, diameter / 2 + 40));
-  const angle = (Math.atan2(dir.y, dir.x) * 180) / Math.PI;
-  let svg = `<g transform="translate(${pt(centre)}) rotate(${f(angle)})">`;
-  if (cage.bottle) {
-    svg += `<rect x="-105" y="-36" width="200" height="72" rx="22" fill="${cage.bottle}"/>`;
-    svg += `<rect x="95" y="-16" width="28" height="32" rx="6" fill="${shade(cage.bottle, -0.4)}"/>`;
-  }
-  svg += `<path d="M-90 -38L60 -38M-90 38L60 38M-95 -38L-95 38" fill="none" stroke="${cage.colour}" stroke-width="9" stroke-linecap="round"/>`;
-  return `${svg}</g>`;
+  if (!mirrored) return { svg, defs, box: { minX, minY, maxX, maxY: p.groundY }, parts };
+  for (const part of Object.values(parts)) part.centre = { x: -part.centre.x, y: part.centre.y };
+  return {
+    svg: element('g', { transform: 'scale(-1 1)' }, svg),
+    defs,
+    box: { minX: -maxX, maxX: -minX, minY, maxY: p.groundY },
+    parts,
+  };
 }

@@ -29,7 +29,7 @@ export interface DemoOptions {
   outDir: string;
   /** Seed of every random choice, an integer from 0 to 4294967295. Default 1. */
   seed?: number;
-  /** Smallest and largest number of photos per ad, integers with 1 ≤ min ≤ max ≤ 20. Default [3, 8]. */
+  /** Fewest and most photos per ad, integers with 1 ≤ min ≤ max ≤ 20. Default [3, 8]. */
   photosPerAd?: readonly [number, number];
   /** Photo width in pixels, 64–4096. Default 480. */
   width?: number;
@@ -80,7 +80,10 @@ function isInteger(value: unknown, low: number, high: number): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= low && value <= high;
 }
 
-/** Checks the options and fills in the defaults; errors name the option, what was expected and what came. */
+/**
+ * Checks the options and fills in the defaults. Errors name the option, what was expected and
+ * what arrived, e.g. `ads: expected an integer ≥ 1, got 0 (number)`.
+ */
 export function resolveDemoOptions(options: DemoOptions): Required<DemoOptions> {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     invalidParameter('options', 'an object such as { ads: 100, outDir: "demo" }', options);
@@ -88,7 +91,8 @@ export function resolveDemoOptions(options: DemoOptions): Required<DemoOptions> 
   for (const key of Object.keys(options)) {
     if (!OPTION_NAMES.includes(key)) {
       throw new SamebikeError(
-        `options: unknown option ${JSON.stringify(key)}; expected one of ${OPTION_NAMES.join(', ')}`,
+        `options: unknown option ${JSON.stringify(key)}; ` +
+          `expected one of ${OPTION_NAMES.join(', ')}`,
       );
     }
   }
@@ -105,7 +109,8 @@ export function resolveDemoOptions(options: DemoOptions): Required<DemoOptions> 
     !isInteger(photosPerAd[0], 1, 20) ||
     !isInteger(photosPerAd[1], photosPerAd[0], 20)
   ) {
-    invalidParameter('photosPerAd', '[min, max] with integers 1 ≤ min ≤ max ≤ 20', photosPerAd);
+    const expected = '[min, max] with integers 1 ≤ min ≤ max ≤ 20';
+    invalidParameter('photosPerAd', expected, photosPerAd);
   }
   if (!isInteger(width, 64, 4096))
     invalidParameter('width', 'an integer from 64 to 4096 (pixels)', width);
@@ -192,7 +197,8 @@ function claimFolder(outDir: string, settings: Record<string, unknown>): void {
   for (const name of ['labels.csv', 'images']) {
     if (existsSync(join(outDir, name))) {
       throw new SamebikeError(
-        `${outDir}: already has ${name} but no demo.json, so it was not written by the demo generator`,
+        `${outDir}: already has ${name} but no demo.json, ` +
+          'so it was not written by the demo generator',
         'choose an empty or new output folder',
       );
     }

@@ -9,6 +9,7 @@ import { createRandom, type Random } from '../util/rng.js';
 import { drawBike, type BikeSpec, type PartName } from './bike.js';
 import { chance, pick, uniform } from './random.js';
 import { drawScene, type SceneSpec } from './scene.js';
+import { element } from './svg.js';
 
 /** whole side view, three-quarter-ish view (horizontal squash), or close-up of one part. */
 export type PhotoKind = 'side' | 'three-quarter' | 'close-up';
@@ -24,7 +25,10 @@ export interface PhotoPlan {
   squash: number;
   /** Vertical skew in degrees, a hint of perspective (±6 in three-quarter views). */
   skew: number;
-  /** Whole views: bike length over image width (0.7–0.95). Close-ups: image height over part size (0.85–1.3). */
+  /**
+   * Whole views: bike length over image width (0.7–0.95).
+   * Close-ups: image height over the part's size (0.85–1.3).
+   */
   fill: number;
   /** Offset of the subject from the image centre, fractions of width and height. */
   offsetX: number;
@@ -180,15 +184,28 @@ export interface PhotoLayers {
 function svgDocument(
   width: number,
   height: number,
-  viewWidth: number,
-  viewHeight: number,
+  view: { width: number; height: number },
   defs: string,
   body: string,
 ): string {
-  return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${viewWidth} ${viewHeight}">` +
-    `<defs>${defs}</defs>${body}</svg>`
-  );
+  const root = {
+    xmlns: 'http://www.w3.org/2000/svg',
+    width,
+    height,
+    viewBox: `0 0 ${view.width} ${view.height}`,
+  };
+  return element('svg', root, element('defs', {}, defs) + body);
+}
+
+/**
+ * A black radial gradient of radius `r` (fraction of the box) whose opacity goes from `inner` at
+ * offset `start` to `outer` at the rim: a soft shadow or a vignette.
+ */
+function blackRadial(id: string, r: number, start: number, inner: number, outer: number): string {
+  const stops =
+    element('stop', { offset: start, 'stop-color': '#000', 'stop-opacity': inner }) +
+    element('stop', { offset: 1, 'stop-color': '#000', 'stop-opacity': outer });
+  return element('radialGradient', { id, cx: 0.5, cy: 0.5, r }, stops);
 }
 
 /** The SVG layers of one shot whose output is `width` × `height` pixels. */
@@ -222,40 +239,43 @@ export function photoLayers(
   const cx = width / 2 + plan.offsetX * width;
   const cy = height / 2 + plan.offsetY * height;
   const camera = `translate(${f(cx)} ${f(cy)}) rotate(${f(plan.roll)})`;
-  const sceneTransform = `${camera} scale(${f(sceneScale)}) translate(${f(plan.pan - anchor.x)} ${f(box.maxY - anchor.y)})`;
-  const bikeTransform = `${camera} skewY(${f(plan.skew)}) scale(${f(scale * plan.squash)} ${f(scale)}) translate(${f(-anchor.x)} ${f(-anchor.y)})`;
+  const sceneTransform =
+    `${camera} scale(${f(sceneScale)}) ` +
+    `translate(${f(plan.pan - anchor.x)} ${f(box.maxY - anchor.y)})`;
+  const bikeTransform =
+    `${camera} skewY(${f(plan.skew)}) scale(${f(scale * plan.squash)} ${f(scale)}) ` +
+    `translate(${f(-anchor.x)} ${f(-anchor.y)})`;
 
   const sceneBody =
-    `<rect width="${width}" height="${height}" fill="#808080"/>` +
-    `<g transform="${sceneTransform}">${background.svg}</g>`;
-  let bikeDefs = drawing.defs;
-  bikeDefs += `<radialGradient id="photo-shadow"><stop offset="0" stop-color="#000" stop-opacity="0.45"/><stop offset="1" stop-color="#000" stop-opacity="0"/></radialGradient>`;
-  const shadow = `<ellipse cx="${f((box.minX + box.maxX) / 2)}" cy="${f(box.maxY)}" rx="${f(boxWidth * 0.55)}" ry="70" fill="url(#photo-shadow)"/>`;
-  let bikeBody = `<g transform="${bikeTransform}">${shadow}${drawing.svg}</g>`;
+    element('rect', { width, height, fill: '#808080' }) +
+    element('g', { transform: sceneTransform }, background.svg);
+  let bikeDefs = drawing.defs + blackRadial('photo-shadow', 0.5, 0, 0.45, 0);
+  const shadow = element('ellipse', {
+    cx: (box.minX + box.maxX) / 2,
+    cy: box.maxY,
+    rx: boxWidth * 0.55,
+    ry: 70,
+    fill: 'url(#photo-shadow)',
+  });
+  let bikeBody = element('g', { transform: bikeTransform }, shadow + drawing.svg);
   if (plan.vignette > 0.02) {
-    bikeDefs += `<radialGradient id="photo-vignette" cx="0.5" cy="0.5" r="0.75"><stop offset="0.5" stop-color="#000" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="${f(plan.vignette)}"/></radialGradient>`;
-    bikeBody += `<rect width="${width}" height="${height}" fill="url(#photo-vignette)"/>`;
+    bikeDefs += blackRadial('photo-vignette', 0.75, 0.5, 0, plan.vignette);
+    bikeBody += element('rect', { width, height, fill: 'url(#photo-vignette)' });
   }
 
+  const full = { width, height };
   if (plan.backgroundBlur > 1) {
     const sceneWidth = Math.max(8, Math.round(width / plan.backgroundBlur));
     const sceneHeight = Math.max(8, Math.round(height / plan.backgroundBlur));
     return {
-      scene: svgDocument(sceneWidth, sceneHeight, width, height, background.defs, sceneBody),
+      scene: svgDocument(sceneWidth, sceneHeight, full, background.defs, sceneBody),
       sceneWidth,
       sceneHeight,
-      bike: svgDocument(width, height, width, height, bikeDefs, bikeBody),
+      bike: svgDocument(width, height, full, bikeDefs, bikeBody),
     };
   }
   return {
-    scene: svgDocument(
-      width,
-      height,
-      width,
-      height,
-      background.defs + bikeDefs,
-      sceneBody + bikeBody,
-    ),
+    scene: svgDocument(width, height, full, background.defs + bikeDefs, sceneBody + bikeBody),
     sceneWidth: width,
     sceneHeight: height,
   };

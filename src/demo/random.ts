@@ -35,7 +35,7 @@ export function pick<T>(random: Random, items: readonly T[]): T {
   return items[Math.floor(random() * items.length)];
 }
 
-/** One item of a non-empty list of [item, weight] pairs, with probability proportional to weight. */
+/** One item of a non-empty list of [item, weight] pairs, drawn in proportion to the weights. */
 export function weightedPick<T>(random: Random, items: readonly (readonly [T, number])[]): T {
   let total = 0;
   for (const [, weight] of items) total += weight;

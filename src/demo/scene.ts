@@ -7,6 +7,7 @@
 import { createRandom, type Random } from '../util/rng.js';
 import { hslToHex, luminance, mix, shade } from './colour.js';
 import { chance, pick, uniform, weightedPick } from './random.js';
+import { circle, element, num, rect, ROUND, shape, stroke, type Attributes } from './svg.js';
 
 /** The kinds of scene. */
 export type SceneKind = 'room' | 'brick' | 'garage' | 'garden' | 'street' | 'park';
@@ -67,7 +68,6 @@ export interface SceneSpec {
 const WIDTH = 14000;
 const TOP = -4500;
 const BOTTOM = 3000;
-const f = (v: number): string => String(Math.round(v * 10) / 10);
 
 function wallPaint(random: Random): string {
   return weightedPick(random, [
@@ -427,12 +427,19 @@ export function randomScene(random: Random): SceneSpec {
   };
 }
 
-function rect(x: number, y: number, w: number, h: number, fill: string, extra = ''): string {
-  return `<rect x="${f(x)}" y="${f(y)}" width="${f(w)}" height="${f(h)}" fill="${fill}"${extra}/>`;
+/** An ellipse centred on (cx, cy). */
+function ellipse(cx: number, cy: number, rx: number, ry: number, fill: string, extra = {}): string {
+  return element('ellipse', { cx, cy, rx, ry, fill, ...extra });
+}
+
+/** A horizontal line across the whole scene at height y (world millimetres). */
+function across(y: number): string {
+  return `M${-WIDTH / 2} ${num(y)}H${WIDTH / 2}`;
 }
 
 function drawObject(o: SceneObject): string {
   const left = o.x - o.width / 2;
+  const right = left + o.width;
   const base = -o.lift;
   const top = base - o.height;
   switch (o.kind) {
@@ -440,17 +447,20 @@ function drawObject(o: SceneObject): string {
       let svg = rect(left - 60, top - 60, o.width + 120, o.height + 120, o.colour);
       svg += rect(left, top, o.width, o.height, o.detail);
       svg += rect(left, top, o.width, o.height * 0.35, mix(o.detail, '#ffffff', 0.4));
-      svg += `<path d="M${f(o.x)} ${f(top)}V${f(base)}M${f(left)} ${f(top + o.height * 0.45)}H${f(left + o.width)}" stroke="${o.colour}" stroke-width="50"/>`;
+      const bars = `M${num(o.x)} ${num(top)}V${num(base)}`;
+      const transom = `M${num(left)} ${num(top + o.height * 0.45)}H${num(right)}`;
+      svg += stroke(bars + transom, o.colour, 50);
       return svg + rect(left - 90, base + 50, o.width + 180, 50, shade(o.colour, -0.1));
     }
     case 'door': {
       let svg = rect(left - 50, top - 50, o.width + 100, o.height + 50, shade(o.colour, 0.2));
       svg += rect(left, top, o.width, o.height, o.colour);
-      svg += `<path d="M${f(left + 90)} ${f(top + 120)}h${f(o.width - 180)}v${f(o.height * 0.38)}h-${f(o.width - 180)}zM${f(left + 90)} ${f(top + o.height * 0.5)}h${f(o.width - 180)}v${f(o.height * 0.42)}h-${f(o.width - 180)}z" fill="none" stroke="${shade(o.colour, -0.15)}" stroke-width="22"/>`;
-      return (
-        svg +
-        `<circle cx="${f(left + o.width - 90)}" cy="${f(top + o.height * 0.5)}" r="35" fill="${o.detail}"/>`
-      );
+      const panel = (y: number, h: number) =>
+        `M${num(left + 90)} ${num(y)}h${num(o.width - 180)}v${num(h)}h-${num(o.width - 180)}z`;
+      const panels =
+        panel(top + 120, o.height * 0.38) + panel(top + o.height * 0.5, o.height * 0.42);
+      svg += stroke(panels, shade(o.colour, -0.15), 22);
+      return svg + circle({ x: right - 90, y: top + o.height * 0.5 }, 35, { fill: o.detail });
     }
     case 'frame':
       return (
@@ -460,47 +470,57 @@ function drawObject(o: SceneObject): string {
       );
     case 'radiator': {
       let d = '';
-      for (let x = left + 40; x < left + o.width - 20; x += 80)
-        d += `M${f(x)} ${f(top + 30)}V${f(base - 30)}`;
-      return (
-        rect(left, top, o.width, o.height, o.colour, ' rx="30"') +
-        `<path d="${d}" stroke="${o.detail}" stroke-width="26"/>`
-      );
+      for (let x = left + 40; x < right - 20; x += 80)
+        d += `M${num(x)} ${num(top + 30)}V${num(base - 30)}`;
+      return rect(left, top, o.width, o.height, o.colour, { rx: 30 }) + stroke(d, o.detail, 26);
     }
     case 'shelf': {
-      let svg = `<path d="M${f(left)} ${f(base)}V${f(top)}M${f(left + o.width)} ${f(base)}V${f(top)}" stroke="${o.colour}" stroke-width="50"/>`;
+      const posts = `M${num(left)} ${num(base)}V${num(top)}M${num(right)} ${num(base)}V${num(top)}`;
+      let svg = stroke(posts, o.colour, 50);
       for (let i = 0; i < 4; i++) {
         const y = top + (o.height * i) / 3.2 + 40;
         svg += rect(left, y, o.width, 35, shade(o.colour, 0.1));
         svg += rect(left + 80 + i * 90, y - 260, 380, 260, shade(o.detail, i * 0.08 - 0.1));
-        if (i % 2 === 0)
-          svg += rect(left + 560 + i * 40, y - 180, 260, 180, shade(o.detail, 0.15), ' rx="20"');
+        if (i % 2 === 0) {
+          svg += rect(left + 560 + i * 40, y - 180, 260, 180, shade(o.detail, 0.15), { rx: 20 });
+        }
       }
       return svg;
     }
     case 'building': {
-      const svg = rect(left, top, o.width, o.height, o.colour);
-      let d = '';
+      let windows = '';
       for (let y = top + 300; y < base - 700; y += 900) {
-        for (let x = left + 300; x < left + o.width - 500; x += 800)
-          d += `M${f(x)} ${f(y)}h400v550h-400z`;
+        for (let x = left + 300; x < right - 500; x += 800)
+          windows += `M${num(x)} ${num(y)}h400v550h-400z`;
       }
       return (
-        svg +
-        `<path d="${d}" fill="${o.detail}"/>` +
+        rect(left, top, o.width, o.height, o.colour) +
+        shape(windows, o.detail) +
         rect(left, top, o.width, 160, shade(o.colour, -0.2))
       );
     }
     case 'tree':
       return (
         rect(o.x - 110, base - o.height * 0.45, 220, o.height * 0.45, o.colour) +
-        `<ellipse cx="${f(o.x)}" cy="${f(top + o.height * 0.32)}" rx="${f(o.width / 2)}" ry="${f(o.height * 0.35)}" fill="${o.detail}"/>` +
-        `<ellipse cx="${f(o.x - o.width * 0.2)}" cy="${f(top + o.height * 0.25)}" rx="${f(o.width / 3)}" ry="${f(o.height * 0.22)}" fill="${shade(o.detail, 0.12)}"/>`
+        ellipse(o.x, top + o.height * 0.32, o.width / 2, o.height * 0.35, o.detail) +
+        ellipse(
+          o.x - o.width * 0.2,
+          top + o.height * 0.25,
+          o.width / 3,
+          o.height * 0.22,
+          shade(o.detail, 0.12),
+        )
       );
     case 'bush':
       return (
-        `<ellipse cx="${f(o.x)}" cy="${f(base - o.height / 2)}" rx="${f(o.width / 2)}" ry="${f(o.height / 2)}" fill="${o.detail}"/>` +
-        `<ellipse cx="${f(o.x - o.width * 0.18)}" cy="${f(base - o.height * 0.62)}" rx="${f(o.width / 3.2)}" ry="${f(o.height / 3)}" fill="${shade(o.detail, 0.12)}"/>`
+        ellipse(o.x, base - o.height / 2, o.width / 2, o.height / 2, o.detail) +
+        ellipse(
+          o.x - o.width * 0.18,
+          base - o.height * 0.62,
+          o.width / 3.2,
+          o.height / 3,
+          shade(o.detail, 0.12),
+        )
       );
     case 'box':
       return (
@@ -508,29 +528,41 @@ function drawObject(o: SceneObject): string {
         rect(left, top, o.width, o.height * 0.12, shade(o.colour, 0.15)) +
         rect(o.x - 40, top, 80, o.height * 0.5, o.detail)
       );
-    case 'ball':
-      return (
-        `<circle cx="${f(o.x)}" cy="${f(base - o.width / 2)}" r="${f(o.width / 2)}" fill="${o.colour}"/>` +
-        `<path d="M${f(o.x - o.width / 2)} ${f(base - o.width / 2)}Q${f(o.x)} ${f(base - o.width * 0.2)} ${f(o.x + o.width / 2)} ${f(base - o.width / 2)}" fill="none" stroke="${o.detail}" stroke-width="20"/>`
-      );
+    case 'ball': {
+      const r = o.width / 2;
+      const seam =
+        `M${num(left)} ${num(base - r)}` +
+        `Q${num(o.x)} ${num(base - o.width * 0.2)} ${num(right)} ${num(base - r)}`;
+      return circle({ x: o.x, y: base - r }, r, { fill: o.colour }) + stroke(seam, o.detail, 20);
+    }
     case 'plant': {
       const pot = o.width * 0.9;
-      let svg = `<path d="M${f(o.x - o.width / 2)} ${f(base - pot)}h${f(o.width)}l-60 ${f(pot)}h${f(-o.width + 120)}z" fill="${o.colour}"/>`;
+      let svg = shape(
+        `M${num(left)} ${num(base - pot)}h${num(o.width)}l-60 ${num(pot)}h${num(120 - o.width)}z`,
+        o.colour,
+      );
       for (let i = 0; i < 5; i++) {
         const cx = o.x + (i - 2) * o.width * 0.22;
         const cy = base - pot - (o.height - pot) * (0.35 + 0.15 * ((i * 7) % 3));
-        svg += `<ellipse cx="${f(cx)}" cy="${f(cy)}" rx="${f(o.width * 0.32)}" ry="${f((o.height - pot) * 0.4)}" fill="${shade(o.detail, (i % 3) * 0.08)}"/>`;
+        const leaf = shade(o.detail, (i % 3) * 0.08);
+        svg += ellipse(cx, cy, o.width * 0.32, (o.height - pot) * 0.4, leaf);
       }
       return svg;
     }
-    case 'bucket':
+    case 'bucket': {
+      const body =
+        `M${num(left)} ${num(top)}h${num(o.width)}` + `l-40 ${num(o.height)}h${num(80 - o.width)}z`;
+      const handle =
+        `M${num(left)} ${num(top)}` +
+        `Q${num(o.x)} ${num(top - o.height * 0.7)} ${num(right)} ${num(top)}`;
+      return shape(body, o.colour) + stroke(handle, o.detail, 12);
+    }
+    case 'cone': {
+      const body =
+        `M${num(left)} ${num(base)}h${num(o.width)}` +
+        `l-${num(o.width * 0.38)} ${num(-o.height)}h${num(-o.width * 0.24)}z`;
       return (
-        `<path d="M${f(left)} ${f(top)}h${f(o.width)}l-40 ${f(o.height)}h${f(-o.width + 80)}z" fill="${o.colour}"/>` +
-        `<path d="M${f(left)} ${f(top)}Q${f(o.x)} ${f(top - o.height * 0.7)} ${f(left + o.width)} ${f(top)}" fill="none" stroke="${o.detail}" stroke-width="12"/>`
-      );
-    case 'cone':
-      return (
-        `<path d="M${f(left)} ${f(base)}h${f(o.width)}l-${f(o.width * 0.38)} ${f(-o.height)}h${f(-o.width * 0.24)}z" fill="${o.colour}"/>` +
+        shape(body, o.colour) +
         rect(
           o.x - o.width * 0.28,
           base - o.height * 0.55,
@@ -540,10 +572,11 @@ function drawObject(o: SceneObject): string {
         ) +
         rect(left - 30, base - 40, o.width + 60, 40, shade(o.colour, -0.2))
       );
+    }
     case 'bin':
       return (
-        rect(left, top + 60, o.width, o.height - 60, o.colour, ' rx="20"') +
-        rect(left - 30, top, o.width + 60, 80, o.detail, ' rx="20"')
+        rect(left, top + 60, o.width, o.height - 60, o.colour, { rx: 20 }) +
+        rect(left - 30, top, o.width + 60, 80, o.detail, { rx: 20 })
       );
   }
 }
@@ -555,27 +588,29 @@ function drawFloor(s: SceneSpec, random: Random): string {
   switch (s.floorStyle) {
     case 'planks':
     case 'tiles': {
+      const planks = s.floorStyle === 'planks';
       let d = '';
       let y = y0;
-      let gap = s.floorStyle === 'planks' ? 55 : 110;
+      let gap = planks ? 55 : 110;
       while (y < BOTTOM) {
-        d += `M${-WIDTH / 2} ${f(y)}H${WIDTH / 2}`;
+        d += across(y);
         y += gap;
         gap *= 1.45;
       }
-      const spacing = s.floorStyle === 'planks' ? 1400 : 600;
-      for (let x = -WIDTH / 2; x <= WIDTH / 2; x += spacing) {
-        if (s.floorStyle === 'tiles') d += `M${f(x * 0.35)} ${f(y0)}L${f(x * 1.8)} ${BOTTOM}`;
+      if (!planks) {
+        for (let x = -WIDTH / 2; x <= WIDTH / 2; x += 600) {
+          d += `M${num(x * 0.35)} ${num(y0)}L${num(x * 1.8)} ${BOTTOM}`;
+        }
       }
-      svg += `<path d="${d}" stroke="${line}" stroke-width="${s.floorStyle === 'planks' ? 8 : 14}"/>`;
-      if (s.floorStyle === 'planks') {
+      svg += stroke(d, line, planks ? 8 : 14);
+      if (planks) {
         let seams = '';
         for (let i = 0; i < 60; i++) {
           const x = uniform(random, -WIDTH / 2, WIDTH / 2);
           const yy = uniform(random, y0, BOTTOM);
-          seams += `M${f(x)} ${f(yy)}v${f(40 + (yy - y0) * 0.2)}`;
+          seams += `M${num(x)} ${num(yy)}v${num(40 + (yy - y0) * 0.2)}`;
         }
-        svg += `<path d="${seams}" stroke="${line}" stroke-width="10"/>`;
+        svg += stroke(seams, line, 10);
       }
       break;
     }
@@ -583,8 +618,11 @@ function drawFloor(s: SceneSpec, random: Random): string {
       for (let i = 0; i < 16; i++) {
         const y = y0 + ((BOTTOM - y0) * i) / 16 + 40;
         const colour = shade(s.floor, uniform(random, -0.25, 0.15));
-        const width = 30 + i * 6;
-        svg += `<path d="M${-WIDTH / 2} ${f(y)}H${WIDTH / 2}" stroke="${colour}" stroke-width="${f(width * 2)}" stroke-dasharray="${f(width * 0.4)} ${f(width * 0.7)} ${f(width * 0.25)} ${f(width * 1.1)}" stroke-dashoffset="${f(uniform(random, 0, 500))}"/>`;
+        const w = 30 + i * 6;
+        svg += stroke(across(y), colour, w * 2, {
+          'stroke-dasharray': [w * 0.4, w * 0.7, w * 0.25, w * 1.1].map(num).join(' '),
+          'stroke-dashoffset': uniform(random, 0, 500),
+        });
       }
       break;
     }
@@ -593,27 +631,92 @@ function drawFloor(s: SceneSpec, random: Random): string {
       let y = y0;
       let gap = 70;
       while (y < BOTTOM) {
-        d += `M${-WIDTH / 2} ${f(y)}H${WIDTH / 2}`;
+        d += across(y);
         y += gap;
         gap *= 1.3;
       }
-      for (let x = -WIDTH / 2; x <= WIDTH / 2; x += 450)
-        d += `M${f(x * 0.4)} ${f(y0)}L${f(x * 2.2)} ${BOTTOM}`;
-      svg += `<path d="${d}" stroke="${line}" stroke-width="12"/>`;
+      for (let x = -WIDTH / 2; x <= WIDTH / 2; x += 450) {
+        d += `M${num(x * 0.4)} ${num(y0)}L${num(x * 2.2)} ${BOTTOM}`;
+      }
+      svg += stroke(d, line, 12);
       break;
     }
     case 'concrete':
     case 'asphalt':
     case 'carpet': {
       for (let i = 0; i < 8; i++) {
-        svg += `<ellipse cx="${f(uniform(random, -5000, 5000))}" cy="${f(uniform(random, y0 + 200, BOTTOM - 300))}" rx="${f(uniform(random, 200, 900))}" ry="${f(uniform(random, 60, 250))}" fill="${shade(s.floor, uniform(random, -0.12, 0.08))}" fill-opacity="0.6"/>`;
+        const cx = uniform(random, -5000, 5000);
+        const cy = uniform(random, y0 + 200, BOTTOM - 300);
+        const rx = uniform(random, 200, 900);
+        const ry = uniform(random, 60, 250);
+        const stain = shade(s.floor, uniform(random, -0.12, 0.08));
+        svg += ellipse(cx, cy, rx, ry, stain, { 'fill-opacity': 0.6 });
       }
       if (s.floorStyle === 'concrete') {
-        svg += `<path d="M-${WIDTH / 2} ${f(y0 + 900)}H${WIDTH / 2}M-1500 ${f(y0)}L-2600 ${BOTTOM}M2500 ${f(y0)}L4600 ${BOTTOM}" stroke="${line}" stroke-width="14"/>`;
+        const joints =
+          across(y0 + 900) + `M-1500 ${num(y0)}L-2600 ${BOTTOM}M2500 ${num(y0)}L4600 ${BOTTOM}`;
+        svg += stroke(joints, line, 14);
       }
       break;
     }
   }
+  return svg;
+}
+
+/** A street of façades with windows, shop fronts and doors along the horizon. */
+function drawStreet(s: SceneSpec, random: Random, y0: number): string {
+  let svg = '';
+  let x = -WIDTH / 2;
+  while (x < WIDTH / 2) {
+    const w = uniform(random, 2500, 5000);
+    const h = uniform(random, 2500, 4500);
+    const facade = shade(s.wall, uniform(random, -0.2, 0.2));
+    svg += rect(x, y0 - h, w, h, facade);
+    let windows = '';
+    for (let wy = y0 - h + 300; wy < y0 - 900; wy += 900) {
+      for (let wx = x + 300; wx < x + w - 500; wx += 800)
+        windows += `M${num(wx)} ${num(wy)}h400v550h-400z`;
+    }
+    svg += shape(windows, shade(facade, -0.45));
+    svg += rect(x, y0 - h, w, 150, shade(facade, -0.25));
+    const shop = uniform(random, 0.35, 0.6) * w;
+    const glass = hslToHex(
+      uniform(random, 190, 220),
+      uniform(random, 0.1, 0.3),
+      uniform(random, 0.2, 0.4),
+    );
+    svg += rect(x + 250, y0 - 2300, shop, 2000, shade(facade, -0.3));
+    svg += rect(x + 300, y0 - 2250, shop - 100, 1900, glass);
+    const glare =
+      `M${num(x + 300)} ${num(y0 - 1000)}l${num(shop * 0.4)} -1250` +
+      `h${num(shop * 0.15)}l${num(-shop * 0.4)} 1250z`;
+    svg += shape(glare, '#ffffff', { 'fill-opacity': 0.12 });
+    svg += rect(x + shop + 500, y0 - 2100, 900, 2100, shade(facade, -0.35));
+    x += w;
+  }
+  return svg + rect(-WIDTH / 2, y0 - 140, WIDTH, 140, shade(s.floor, 0.3));
+}
+
+/** A hedge (dark wall colour) or a wooden fence along the horizon, with sky above. */
+function drawGarden(s: SceneSpec, random: Random, y0: number): string {
+  const top = y0 - uniform(random, 700, 1500);
+  let svg = rect(-WIDTH / 2, top, WIDTH, y0 - top, s.wall);
+  if (luminance(s.wall) < 0.3) {
+    let leaves = '';
+    for (let i = 0; i < 90; i++) {
+      const x = uniform(random, -WIDTH / 2, WIDTH / 2);
+      leaves += `M${num(x)} ${num(uniform(random, top, y0))}h1`;
+    }
+    svg += stroke(leaves, shade(s.wall, 0.15), 220, ROUND);
+    svg += stroke(across(top), s.wall, 200, { ...ROUND, 'stroke-dasharray': '1 260' });
+    return svg;
+  }
+  let planks = '';
+  for (let x = -WIDTH / 2; x < WIDTH / 2; x += 160 * s.texture) {
+    planks += `M${num(x)} ${num(top)}V${num(y0)}`;
+  }
+  svg += stroke(planks, shade(s.wall, -0.3), 14);
+  svg += stroke(across(top + 250) + across(y0 - 250), shade(s.wall, -0.2), 90);
   return svg;
 }
 
@@ -622,18 +725,13 @@ function drawBackdrop(s: SceneSpec, random: Random): string {
   const height = y0 - TOP;
   let svg = '';
   if (s.sky) svg += rect(-WIDTH / 2, TOP, WIDTH, height, 'url(#scene-sky)');
-  const u = 1000 * s.texture;
   switch (s.kind) {
-    case 'room':
+    case 'room': {
       svg += rect(-WIDTH / 2, TOP, WIDTH, height, s.wall);
-      svg += rect(
-        -WIDTH / 2,
-        y0 - 110,
-        WIDTH,
-        110,
-        pick(random, ['#f4f4f0', shade(s.wall, -0.25), '#8a6a48']),
-      );
+      const skirting = pick(random, ['#f4f4f0', shade(s.wall, -0.25), '#8a6a48']);
+      svg += rect(-WIDTH / 2, y0 - 110, WIDTH, 110, skirting);
       break;
+    }
     case 'brick':
       svg += rect(-WIDTH / 2, TOP, WIDTH, height, 'url(#scene-brick)');
       break;
@@ -641,79 +739,40 @@ function drawBackdrop(s: SceneSpec, random: Random): string {
       svg += rect(-WIDTH / 2, TOP, WIDTH, height, s.wall);
       let d = '';
       const blockH = 200 * s.texture;
+      const blockW = 400 * s.texture;
       for (let y = y0 - blockH, row = 0; y > TOP; y -= blockH, row++) {
-        d += `M${-WIDTH / 2} ${f(y)}H${WIDTH / 2}`;
-        for (
-          let x = -WIDTH / 2 + (row % 2) * 200 * s.texture;
-          x < WIDTH / 2;
-          x += 400 * s.texture
-        ) {
-          d += `M${f(x)} ${f(y)}v${f(blockH)}`;
+        d += across(y);
+        for (let x = -WIDTH / 2 + (row % 2) * blockW * 0.5; x < WIDTH / 2; x += blockW) {
+          d += `M${num(x)} ${num(y)}v${num(blockH)}`;
         }
       }
-      svg += `<path d="${d}" stroke="${shade(s.wall, -0.15)}" stroke-width="14"/>`;
+      svg += stroke(d, shade(s.wall, -0.15), 14);
       break;
     }
-    case 'garden': {
-      const top = y0 - uniform(random, 700, 1500);
-      if (luminance(s.wall) < 0.3) {
-        svg += rect(-WIDTH / 2, top, WIDTH, y0 - top, s.wall);
-        let d = '';
-        for (let i = 0; i < 90; i++) {
-          d += `M${f(uniform(random, -WIDTH / 2, WIDTH / 2))} ${f(uniform(random, top, y0))}h1`;
-        }
-        svg += `<path d="${d}" stroke="${shade(s.wall, 0.15)}" stroke-width="220" stroke-linecap="round"/>`;
-        svg += `<path d="M${-WIDTH / 2} ${f(top)}H${WIDTH / 2}" stroke="${s.wall}" stroke-width="200" stroke-linecap="round" stroke-dasharray="1 260"/>`;
-      } else {
-        svg += rect(-WIDTH / 2, top, WIDTH, y0 - top, s.wall);
-        let d = '';
-        for (let x = -WIDTH / 2; x < WIDTH / 2; x += 160 * s.texture)
-          d += `M${f(x)} ${f(top)}V${f(y0)}`;
-        svg += `<path d="${d}" stroke="${shade(s.wall, -0.3)}" stroke-width="14"/>`;
-        svg += `<path d="M${-WIDTH / 2} ${f(top + 250)}H${WIDTH / 2}M${-WIDTH / 2} ${f(y0 - 250)}H${WIDTH / 2}" stroke="${shade(s.wall, -0.2)}" stroke-width="90"/>`;
-      }
+    case 'garden':
+      svg += drawGarden(s, random, y0);
       break;
-    }
-    case 'street': {
-      let x = -WIDTH / 2;
-      while (x < WIDTH / 2) {
-        const w = uniform(random, 2500, 5000);
-        const h = uniform(random, 2500, 4500);
-        const facade = shade(s.wall, uniform(random, -0.2, 0.2));
-        svg += rect(x, y0 - h, w, h, facade);
-        let windows = '';
-        for (let wy = y0 - h + 300; wy < y0 - 900; wy += 900) {
-          for (let wx = x + 300; wx < x + w - 500; wx += 800)
-            windows += `M${f(wx)} ${f(wy)}h400v550h-400z`;
-        }
-        svg += `<path d="${windows}" fill="${shade(facade, -0.45)}"/>`;
-        svg += rect(x, y0 - h, w, 150, shade(facade, -0.25));
-        const shop = uniform(random, 0.35, 0.6) * w;
-        const glass = hslToHex(
-          uniform(random, 190, 220),
-          uniform(random, 0.1, 0.3),
-          uniform(random, 0.2, 0.4),
-        );
-        svg += rect(x + 250, y0 - 2300, shop, 2000, shade(facade, -0.3));
-        svg += rect(x + 300, y0 - 2250, shop - 100, 1900, glass);
-        svg += `<path d="M${f(x + 300)} ${f(y0 - 1000)}l${f(shop * 0.4)} -1250h${f(shop * 0.15)}l${f(-shop * 0.4)} 1250z" fill="#ffffff" fill-opacity="0.12"/>`;
-        svg += rect(x + shop + 500, y0 - 2100, 900, 2100, shade(facade, -0.35));
-        x += w;
-      }
-      svg += rect(-WIDTH / 2, y0 - 140, WIDTH, 140, shade(s.floor, 0.3));
+    case 'street':
+      svg += drawStreet(s, random, y0);
       break;
-    }
     case 'park': {
-      const band = y0 - u * uniform(random, 0.35, 0.7);
-      let d = '';
-      for (let x = -WIDTH / 2; x < WIDTH / 2; x += 700)
-        d += `M${f(x)} ${f(band + uniform(random, -300, 300))}h1`;
+      const band = y0 - 1000 * s.texture * uniform(random, 0.35, 0.7);
+      let crowns = '';
+      for (let x = -WIDTH / 2; x < WIDTH / 2; x += 700) {
+        crowns += `M${num(x)} ${num(band + uniform(random, -300, 300))}h1`;
+      }
       svg += rect(-WIDTH / 2, band, WIDTH, y0 - band, s.wall);
-      svg += `<path d="${d}" stroke="${s.wall}" stroke-width="900" stroke-linecap="round"/>`;
+      svg += stroke(crowns, s.wall, 900, ROUND);
       break;
     }
   }
   return svg;
+}
+
+/** A vertical or slanted two-stop linear gradient (`x1` … `y2` in the box's 0–1 units). */
+function gradient(id: string, box: Attributes, from: Attributes, to: Attributes): string {
+  const stops = element('stop', { offset: 0, ...from }) + element('stop', { offset: 1, ...to });
+  return element('linearGradient', { id, ...box }, stops);
 }
 
 /**
@@ -724,22 +783,30 @@ export function drawScene(s: SceneSpec): { defs: string; svg: string } {
   const random = createRandom(s.detailSeed);
   let defs = '';
   if (s.sky) {
-    defs += `<linearGradient id="scene-sky" x1="0" y1="0" x2="0" y2="1"><stop offset="0" stop-color="${s.sky[0]}"/><stop offset="1" stop-color="${s.sky[1]}"/></linearGradient>`;
+    const box = { x1: 0, y1: 0, x2: 0, y2: 1 };
+    defs += gradient('scene-sky', box, { 'stop-color': s.sky[0] }, { 'stop-color': s.sky[1] });
   }
   if (s.kind === 'brick') {
     const w = 230 * s.texture;
     const h = 76 * s.texture;
-    const mortar = shade(s.wall, 0.45);
-    defs +=
-      `<pattern id="scene-brick" patternUnits="userSpaceOnUse" width="${f(w)}" height="${f(2 * h)}">` +
+    const mortar =
+      `M0 0H${num(w)}M0 ${num(h)}H${num(w)}` +
+      `M${num(w / 2)} 0V${num(h)}M0 ${num(h)}V${num(2 * h)}`;
+    const tile =
       rect(0, 0, w, 2 * h, s.wall) +
       rect(w * 0.05, h * 0.1, w * 0.4, h * 0.8, shade(s.wall, 0.08)) +
       rect(w * 0.55, h * 1.1, w * 0.4, h * 0.8, shade(s.wall, -0.08)) +
-      `<path d="M0 0H${f(w)}M0 ${f(h)}H${f(w)}M${f(w / 2)} 0V${f(h)}M0 ${f(h)}V${f(2 * h)}" stroke="${mortar}" stroke-width="${f(h * 0.16)}"/>` +
-      '</pattern>';
+      stroke(mortar, shade(s.wall, 0.45), h * 0.16);
+    const pattern = { id: 'scene-brick', patternUnits: 'userSpaceOnUse', width: w, height: 2 * h };
+    defs += element('pattern', pattern, tile);
   }
-  const shadeSide = s.lightSide > 0 ? 0 : 1;
-  defs += `<linearGradient id="scene-light" x1="${shadeSide}" y1="0" x2="${1 - shadeSide}" y2="0.3"><stop offset="0" stop-color="#000" stop-opacity="0"/><stop offset="1" stop-color="#000" stop-opacity="${f(0.1 + Math.abs(s.lightSide) * 0.2)}"/></linearGradient>`;
+  const dark = s.lightSide > 0 ? 0 : 1;
+  defs += gradient(
+    'scene-light',
+    { x1: dark, y1: 0, x2: 1 - dark, y2: 0.3 },
+    { 'stop-color': '#000', 'stop-opacity': 0 },
+    { 'stop-color': '#000', 'stop-opacity': 0.1 + Math.abs(s.lightSide) * 0.2 },
+  );
 
   let svg = drawBackdrop(s, random);
   const wallObjects = s.objects.filter((o) => o.lift >= s.horizon);
@@ -749,7 +816,10 @@ export function drawScene(s: SceneSpec): { defs: string; svg: string } {
   for (const o of floorObjects) {
     // Farther objects (base higher up the floor) look smaller.
     const k = 1 - (0.4 * o.lift) / s.horizon;
-    svg += `<g transform="translate(${f(o.x)} ${f(-o.lift)}) scale(${f(k)}) translate(${f(-o.x)} ${f(o.lift)})">${drawObject(o)}</g>`;
+    const transform =
+      `translate(${num(o.x)} ${num(-o.lift)}) scale(${num(k)}) ` +
+      `translate(${num(-o.x)} ${num(o.lift)})`;
+    svg += element('g', { transform }, drawObject(o));
   }
   svg += rect(-WIDTH / 2, TOP, WIDTH, BOTTOM - TOP, 'url(#scene-light)');
   return { defs, svg };
