@@ -163,11 +163,11 @@ test('option errors name the option, the expectation and what arrived', async ()
     [{ seed: -1 }, 'seed: expected an integer from 0 to 4294967295, got -1 (number)'],
     [
       { photosPerAd: [5, 2] },
-      'photosPerAd: expected [min, max] with integers 1 ≤ min ≤ max ≤ 20, got [5,2] (array)',
+      'photosPerAd: expected [min, max] with integers 1 ≤ min ≤ max ≤ 50, got [5,2] (array)',
     ],
     [
       { photosPerAd: [0, 3] },
-      'photosPerAd: expected [min, max] with integers 1 ≤ min ≤ max ≤ 20, got [0,3] (array)',
+      'photosPerAd: expected [min, max] with integers 1 ≤ min ≤ max ≤ 50, got [0,3] (array)',
     ],
     [{ width: 10 }, 'width: expected an integer from 64 to 4096 (pixels), got 10 (number)'],
     [{ height: 5000 }, 'height: expected an integer from 64 to 4096 (pixels), got 5000 (number)'],

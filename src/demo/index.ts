@@ -13,7 +13,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'no
 import { join } from 'node:path';
 import { describeValue, invalidParameter, SamebikeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
-import { info } from '../util/log.js';
+import { debug, info } from '../util/log.js';
 import { Progress } from '../util/progress.js';
 import { formatCsv } from '../util/csv.js';
 import { randomBike, similarBike, type BikeSpec } from './bike.js';
@@ -29,7 +29,7 @@ export interface DemoOptions {
   outDir: string;
   /** Seed of every random choice, an integer from 0 to 4294967295. Default 1. */
   seed?: number;
-  /** Fewest and most photos per ad, integers with 1 ≤ min ≤ max ≤ 20. Default [3, 8]. */
+  /** Fewest and most photos per ad, integers with 1 ≤ min ≤ max ≤ 50. Default [3, 8]. */
   photosPerAd?: readonly [number, number];
   /** Photo width in pixels, 64–4096. Default 480. */
   width?: number;
@@ -106,10 +106,10 @@ export function resolveDemoOptions(options: DemoOptions): Required<DemoOptions> 
   if (
     !Array.isArray(photosPerAd) ||
     photosPerAd.length !== 2 ||
-    !isInteger(photosPerAd[0], 1, 20) ||
-    !isInteger(photosPerAd[1], photosPerAd[0], 20)
+    !isInteger(photosPerAd[0], 1, 50) ||
+    !isInteger(photosPerAd[1], photosPerAd[0], 50)
   ) {
-    const expected = '[min, max] with integers 1 ≤ min ≤ max ≤ 20';
+    const expected = '[min, max] with integers 1 ≤ min ≤ max ≤ 50';
     invalidParameter('photosPerAd', expected, photosPerAd);
   }
   if (!isInteger(width, 64, 4096))
@@ -279,9 +279,7 @@ export async function generateDemoData(options: DemoOptions): Promise<DemoResult
   );
   const labelsCsv = join(outDir, 'labels.csv');
   writeFileAtomic(labelsCsv, formatCsv(['image', 'label'], labelRows));
-  info(
-    `demo: ${total} photos of ${ads.length} ads in ${imagesDir}` +
-      (reused > 0 ? ` (${reused} kept from an earlier run)` : ''),
-  );
+  if (reused > 0) info(`demo: kept ${reused} complete photos from an earlier run in ${outDir}`);
+  debug(`demo: ${total} photos of ${ads.length} ads in ${imagesDir}`);
   return { labelsCsv, imagesDir, images: total, ads: ads.length };
 }
