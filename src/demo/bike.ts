@@ -610,9 +610,12 @@ function contrastingColour(random: Random, avoid: string): string {
   return luminance(avoid) > 0.5 ? '#1b1b1b' : '#f2f2f2';
 }
 
-/** Draws a colour family with the marketplace-like weights of COLOUR_FAMILIES. */
+/** Draws a colour family name with the marketplace-like shares of COLOUR_FAMILIES. */
 function drawFamily(random: Random): string {
-  return pick(random, COLOUR_FAMILIES).name;
+  return weightedPick(
+    random,
+    COLOUR_FAMILIES.map((family) => [family.name, family.share] as const),
+  );
 }
 
 /**

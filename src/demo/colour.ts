@@ -11,27 +11,44 @@ export interface ColourFamily {
   hue: readonly [number, number];
   saturation: readonly [number, number];
   lightness: readonly [number, number];
+  /** How often frames get this colour (the weights add up to 1). */
+  share: number;
 }
 
-/** The frame colour families, roughly in the proportions seen on marketplaces (black is common). */
+/**
+ * The frame colour families, in marketplace-like shares: black, grey and white frames make up
+ * more than half of used bikes. Two ads of the same type and family count as similar models.
+ */
 export const COLOUR_FAMILIES: readonly ColourFamily[] = [
-  { name: 'black', hue: [200, 240], saturation: [0, 0.12], lightness: [0.07, 0.15] },
-  { name: 'black', hue: [0, 30], saturation: [0, 0.08], lightness: [0.08, 0.16] },
-  { name: 'white', hue: [30, 220], saturation: [0, 0.1], lightness: [0.86, 0.95] },
-  { name: 'silver', hue: [190, 230], saturation: [0, 0.08], lightness: [0.52, 0.72] },
-  { name: 'grey', hue: [190, 230], saturation: [0.02, 0.12], lightness: [0.28, 0.42] },
-  { name: 'red', hue: [352, 368], saturation: [0.65, 0.9], lightness: [0.36, 0.5] },
-  { name: 'orange', hue: [16, 32], saturation: [0.75, 0.95], lightness: [0.45, 0.56] },
-  { name: 'yellow', hue: [44, 56], saturation: [0.8, 0.95], lightness: [0.5, 0.6] },
-  { name: 'green', hue: [95, 140], saturation: [0.45, 0.75], lightness: [0.3, 0.45] },
-  { name: 'teal', hue: [165, 190], saturation: [0.5, 0.75], lightness: [0.36, 0.48] },
-  { name: 'blue', hue: [200, 222], saturation: [0.65, 0.9], lightness: [0.4, 0.52] },
-  { name: 'navy', hue: [218, 236], saturation: [0.45, 0.7], lightness: [0.16, 0.26] },
-  { name: 'purple', hue: [265, 290], saturation: [0.4, 0.65], lightness: [0.32, 0.46] },
-  { name: 'pink', hue: [320, 340], saturation: [0.55, 0.8], lightness: [0.6, 0.72] },
-  { name: 'olive', hue: [62, 80], saturation: [0.22, 0.38], lightness: [0.32, 0.42] },
-  { name: 'copper', hue: [18, 30], saturation: [0.4, 0.55], lightness: [0.3, 0.4] },
-  { name: 'mint', hue: [145, 165], saturation: [0.35, 0.55], lightness: [0.66, 0.76] },
+  { name: 'black', hue: [200, 240], saturation: [0, 0.12], lightness: [0.07, 0.15], share: 0.17 },
+  { name: 'black', hue: [0, 30], saturation: [0, 0.08], lightness: [0.08, 0.16], share: 0.17 },
+  { name: 'white', hue: [30, 220], saturation: [0, 0.1], lightness: [0.86, 0.95], share: 0.12 },
+  { name: 'silver', hue: [190, 230], saturation: [0, 0.08], lightness: [0.52, 0.72], share: 0.06 },
+  { name: 'grey', hue: [190, 230], saturation: [0.02, 0.12], lightness: [0.28, 0.42], share: 0.11 },
+  { name: 'red', hue: [352, 368], saturation: [0.65, 0.9], lightness: [0.36, 0.5], share: 0.07 },
+  { name: 'orange', hue: [16, 32], saturation: [0.75, 0.95], lightness: [0.45, 0.56], share: 0.03 },
+  { name: 'yellow', hue: [44, 56], saturation: [0.8, 0.95], lightness: [0.5, 0.6], share: 0.02 },
+  { name: 'green', hue: [95, 140], saturation: [0.45, 0.75], lightness: [0.3, 0.45], share: 0.04 },
+  { name: 'teal', hue: [165, 190], saturation: [0.5, 0.75], lightness: [0.36, 0.48], share: 0.03 },
+  { name: 'blue', hue: [200, 222], saturation: [0.65, 0.9], lightness: [0.4, 0.52], share: 0.07 },
+  { name: 'navy', hue: [218, 236], saturation: [0.45, 0.7], lightness: [0.16, 0.26], share: 0.04 },
+  {
+    name: 'purple',
+    hue: [265, 290],
+    saturation: [0.4, 0.65],
+    lightness: [0.32, 0.46],
+    share: 0.02,
+  },
+  { name: 'pink', hue: [320, 340], saturation: [0.55, 0.8], lightness: [0.6, 0.72], share: 0.015 },
+  { name: 'olive', hue: [62, 80], saturation: [0.22, 0.38], lightness: [0.32, 0.42], share: 0.02 },
+  { name: 'copper', hue: [18, 30], saturation: [0.4, 0.55], lightness: [0.3, 0.4], share: 0.01 },
+  {
+    name: 'mint',
+    hue: [145, 165],
+    saturation: [0.35, 0.55],
+    lightness: [0.66, 0.76],
+    share: 0.015,
+  },
 ];
 
 /** The distinct family names, in first-seen order. */
