@@ -43,17 +43,25 @@ export interface EmbedResult {
 }
 
 /**
- * Averages per-view feature rows (the photo, its mirror image, other scales) and L2-normalises
- * the mean. The exported ONNX model does the same, so both give equal embeddings.
+ * The mean of per-view feature rows (the photo, its mirror image, other scales): the input of a
+ * trained head. The exported ONNX model averages the same way.
  */
-export function averageViews(views: Matrix[]): Matrix {
+export function meanViews(views: Matrix[]): Matrix {
   const { rows, cols } = views[0];
   const out = new Float32Array(rows * cols);
   for (const view of views) {
     for (let i = 0; i < out.length; i++) out[i] += view.data[i];
   }
-  normalizeRows(out, cols);
+  const scale = 1 / views.length;
+  for (let i = 0; i < out.length; i++) out[i] *= scale;
   return { rows, cols, data: out };
+}
+
+/** The pretrained embedding: the mean of the views, L2-normalised. */
+export function averageViews(views: Matrix[]): Matrix {
+  const mean = meanViews(views);
+  normalizeRows(mean.data, mean.cols);
+  return mean;
 }
 
 /** L2-normalises each row in place (zero rows stay zero). */

@@ -2,5 +2,6 @@
 import type { Command } from '../command.js';
 import { demoDataCommand } from './demo-data.js';
 import { embedCommand } from './embed.js';
+import { trainCommand } from './train.js';
 
-export const commands: Command[] = [demoDataCommand, embedCommand];
+export const commands: Command[] = [demoDataCommand, embedCommand, trainCommand];
