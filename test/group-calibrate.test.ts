@@ -2,7 +2,7 @@
 // isotonic smoothing by hand, the curve against an all-pairs count, and the input checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calibrateThreshold, isotonicRates } from '../src/group/calibrate.js';
+import { calibrateAdThreshold, calibrateThreshold, isotonicRates } from '../src/group/calibrate.js';
 import { buildSimilarityGraph } from '../src/group/graph.js';
 import { syntheticBikes } from '../src/group/synthetic.js';
 import { setQuiet } from '../src/util/log.js';
@@ -134,4 +134,35 @@ test('calibrateThreshold rejects bad input with errors that say what to do', () 
   );
   const selfOnly = { k: 1, indices: Int32Array.from([0, 1]), similarities: new Float32Array(2) };
   assert.throws(() => calibrateThreshold(selfOnly, ['a', 'a']), /the lists hold no pairs/);
+});
+
+test('the ad threshold by hand, on ads split into two made-up reposts', () => {
+  // Ad A (photos 0–3) splits into {0, 2} and {1, 3}, ad B into {4} and {5}. Ad similarities:
+  // A halves (0.875 + 0.75) / 2 = 0.8125 (+), B halves 0.625 (+), {0,2}–{4} 0.5 (−),
+  // {1,3}–{5} 0.25 (−).
+  const knn = {
+    k: 2,
+    indices: Int32Array.from([1, 4, 0, 5, 3, -1, 2, -1, 5, 0, 4, 1]),
+    similarities: Float32Array.from([
+      0.875, 0.5, 0.875, 0.25, 0.75, 0, 0.75, 0, 0.625, 0.5, 0.625, 0.25,
+    ]),
+  };
+  const labels = ['A', 'A', 'A', 'A', 'B', 'B'];
+  const result = calibrateAdThreshold(knn, labels, { targetPrecision: 0.95 });
+  assert.deepEqual(
+    result.curve.map((p) => [p.threshold, p.precision, p.recall]),
+    [
+      [0.8125, 1, 0.5],
+      [0.625, 1, 1],
+      [0.5, 2 / 3, 1],
+      [0.25, 0.5, 1],
+    ],
+  );
+  assert.deepEqual([result.threshold, result.pairs, result.positivePairs], [0.625, 4, 2]);
+  // With one match per ad pair, A's halves score 0.875.
+  assert.equal(calibrateAdThreshold(knn, labels, { matches: 1 }).curve[0].threshold, 0.875);
+  assert.throws(
+    () => calibrateAdThreshold(knn, ['a', 'b', 'c', 'd', 'e', 'f']),
+    /no ad has two photos, so no ad can be split into a made-up repost/,
+  );
 });

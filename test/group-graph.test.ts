@@ -9,10 +9,12 @@ import {
   countingOrder,
   graphFromEdges,
   groupPhotos,
+  PairTable,
   type SimilarityGraph,
 } from '../src/group/graph.js';
 import { pairwiseScores } from '../src/group/metrics.js';
 import { syntheticBikes } from '../src/group/synthetic.js';
+import { createRandom, randomInt } from '../src/util/rng.js';
 import { exactKnn, partition, randomGraph } from './group-fixtures.js';
 
 function edgesOf(graph: SimilarityGraph): [number, number, number][] {
@@ -305,4 +307,33 @@ test('averageLinkage resists a bridge that joins two bikes under connected compo
     Array.from(averageLinkage(graph, { threshold: 0.7 }).labels),
     [0, 0, 0, 1, 1, 1],
   );
+});
+
+test('PairTable agrees with a Map through inserts, removals and rebuilds', () => {
+  const random = createRandom(5);
+  const table = new PairTable(4);
+  const expected = new Map<string, number>();
+  for (let step = 0; step < 5000; step++) {
+    const a = randomInt(random, 40);
+    const b = randomInt(random, 40);
+    if (a === b) continue;
+    const key = `${Math.min(a, b)},${Math.max(a, b)}`;
+    const slot = table.find(b, a);
+    assert.equal(slot >= 0, expected.has(key), `step ${step}`);
+    if (slot >= 0) {
+      assert.equal(table.sums[slot], expected.get(key));
+      if (random() < 0.6) {
+        table.remove(slot);
+        expected.delete(key);
+      }
+    } else {
+      table.insert(a, b, step, 1);
+      expected.set(key, step);
+    }
+    assert.equal(table.size, expected.size);
+  }
+  for (const [key, sum] of expected) {
+    const [a, b] = key.split(',').map(Number);
+    assert.equal(table.sums[table.find(a, b)], sum);
+  }
 });

@@ -17,9 +17,12 @@
  *
  * Note that positives are "same ad": two ads of the same bike (a repost) count as negatives, so
  * precision is underestimated where reposts are common.
+ *
+ * `calibrateAdThreshold` does the same for grouping ads, on made-up reposts (each ad split in two).
  */
 import { SamebikeError, invalidParameter } from '../util/errors.js';
 import { warn } from '../util/log.js';
+import { adSimilarityGraph, type AdSimilarityOptions } from './ads.js';
 import { buildSimilarityGraph, type KnnLists } from './graph.js';
 import { checkLength, encodeLabels, type LabelArray } from './labels.js';
 
@@ -58,16 +61,29 @@ export interface Calibration {
    * precision that any threshold reaches, and a warning is logged.
    */
   reached: boolean;
-  /** Distinct pairs in the k-NN lists. */
+  /** Pairs the curve runs over: photo pairs in the k-NN lists (ad pairs for ads). */
   pairs: number;
-  /** Same-label pairs among all photos (the recall denominator). */
+  /** Positive pairs in all, listed or not (the recall denominator). */
   positivePairs: number;
   /** The curve from the highest threshold down, thinned to at most `maxCurvePoints` points. */
   curve: CalibrationPoint[];
 }
 
+function checkOptions(options: CalibrationOptions): { target: number; maxPoints: number } {
+  const target = options.targetPrecision ?? 0.95;
+  if (typeof target !== 'number' || !(target > 0 && target <= 1)) {
+    invalidParameter('targetPrecision', 'a fraction in (0, 1], usually 0.8–0.99', target);
+  }
+  const maxPoints = options.maxCurvePoints ?? 200;
+  if (!Number.isInteger(maxPoints) || maxPoints < 2) {
+    invalidParameter('maxCurvePoints', 'an integer ≥ 2', maxPoints);
+  }
+  return { target, maxPoints };
+}
+
 /**
- * Finds the lowest similarity threshold whose smoothed pairwise precision reaches the target.
+ * Finds the lowest similarity threshold whose smoothed pairwise precision reaches the target,
+ * for grouping photos.
  *
  * @param knn k-NN lists of the held-out photos.
  * @param labels label of each photo (its ad id).
@@ -79,14 +95,7 @@ export function calibrateThreshold(
   labels: LabelArray,
   options: CalibrationOptions = {},
 ): Calibration {
-  const target = options.targetPrecision ?? 0.95;
-  if (typeof target !== 'number' || !(target > 0 && target <= 1)) {
-    invalidParameter('targetPrecision', 'a fraction in (0, 1], usually 0.8–0.99', target);
-  }
-  const maxPoints = options.maxCurvePoints ?? 200;
-  if (!Number.isInteger(maxPoints) || maxPoints < 2) {
-    invalidParameter('maxCurvePoints', 'an integer ≥ 2', maxPoints);
-  }
+  const { target, maxPoints } = checkOptions(options);
   const graph = buildSimilarityGraph(knn);
   checkLength(labels, graph.n, 'labels', 'photos in the k-NN lists');
   const { codes, sizes } = encodeLabels(labels, 'labels');
@@ -99,23 +108,94 @@ export function calibrateThreshold(
       'calibrate on held-out ads with at least two photos each',
     );
   }
-  const pairs = graph.sources.length;
-  if (pairs === 0) {
+  if (graph.sources.length === 0) {
     throw new SamebikeError('knn: the lists hold no pairs of distinct photos to calibrate on');
   }
+  const same = new Uint8Array(graph.sources.length);
+  for (let e = 0; e < same.length; e++) {
+    same[e] = codes[graph.sources[e]] === codes[graph.targets[e]] ? 1 : 0;
+  }
+  return calibrateOnPairs(graph.similarities, same, positivePairs, target, maxPoints);
+}
 
+/** Options of `calibrateAdThreshold`: the calibration's and the ad similarity's. */
+export interface AdCalibrationOptions extends CalibrationOptions, AdSimilarityOptions {}
+
+/**
+ * Finds the threshold for grouping ads (`groupAds`) on labelled photos without known reposts,
+ * by making reposts: each ad with two or more photos is split into two halves (its photos taken
+ * alternately), which become two ads that show the same bike; halves of different ads are
+ * different bikes. The pairwise precision–recall curve over these ad pairs then chooses the
+ * threshold as `calibrateThreshold` does for photos.
+ *
+ * Ad similarity aggregates the best photo matches and so runs higher than a single photo pair:
+ * a photo threshold is too permissive for ads, hence this separate calibration. A half has about
+ * half of its ad's photos, so real reposts (whole ads) match a little better than halves do.
+ *
+ * @param knn k-NN lists of the held-out photos.
+ * @param labels ad id of each photo.
+ * @param options target precision, curve size, and the ad similarity's `matches` and
+ *   `missingSimilarity` (use the same values as for `groupAds`).
+ */
+export function calibrateAdThreshold(
+  knn: KnnLists,
+  labels: LabelArray,
+  options: AdCalibrationOptions = {},
+): Calibration {
+  const { target, maxPoints } = checkOptions(options);
+  const graph = buildSimilarityGraph(knn);
+  checkLength(labels, graph.n, 'labels', 'photos in the k-NN lists');
+  const { codes, sizes } = encodeLabels(labels, 'labels');
+
+  // Half of each photo: photos of an ad alternate between halves 2·code and 2·code + 1.
+  const seen = new Int32Array(sizes.length);
+  const half = new Int32Array(codes.length);
+  const halfSizes = new Int32Array(2 * sizes.length);
+  for (let i = 0; i < codes.length; i++) {
+    half[i] = 2 * codes[i] + (seen[codes[i]]++ % 2);
+    halfSizes[half[i]]++;
+  }
+  let positivePairs = 0;
+  for (const size of sizes) if (size >= 2) positivePairs++;
+  if (positivePairs === 0) {
+    throw new SamebikeError(
+      'labels: no ad has two photos, so no ad can be split into a made-up repost',
+      'calibrate on held-out ads with at least two photos each',
+    );
+  }
+  const adGraph = adSimilarityGraph(graph, half, halfSizes, options);
+  if (adGraph.sources.length === 0) {
+    throw new SamebikeError('knn: the lists hold no pairs of photos from different ad halves');
+  }
+  const same = new Uint8Array(adGraph.sources.length);
+  for (let e = 0; e < same.length; e++) {
+    same[e] = adGraph.sources[e] >> 1 === adGraph.targets[e] >> 1 ? 1 : 0;
+  }
+  return calibrateOnPairs(adGraph.similarities, same, positivePairs, target, maxPoints);
+}
+
+/**
+ * The calibration proper, on a list of pairs: their similarities, whether each is a positive,
+ * and the number of positives in all (listed or not, the recall denominator).
+ */
+function calibrateOnPairs(
+  similarities: Float32Array,
+  same: Uint8Array,
+  positivePairs: number,
+  target: number,
+  maxPoints: number,
+): Calibration {
+  const pairs = similarities.length;
   // Similarities of positive and negative pairs, each sorted from the highest down.
   let positiveCount = 0;
-  for (let e = 0; e < pairs; e++) {
-    if (codes[graph.sources[e]] === codes[graph.targets[e]]) positiveCount++;
-  }
+  for (let e = 0; e < pairs; e++) positiveCount += same[e];
   const positive = new Float32Array(positiveCount);
   const negative = new Float32Array(pairs - positiveCount);
   let p = 0;
   let q = 0;
   for (let e = 0; e < pairs; e++) {
-    if (codes[graph.sources[e]] === codes[graph.targets[e]]) positive[p++] = graph.similarities[e];
-    else negative[q++] = graph.similarities[e];
+    if (same[e]) positive[p++] = similarities[e];
+    else negative[q++] = similarities[e];
   }
   positive.sort().reverse();
   negative.sort().reverse();
