@@ -108,6 +108,13 @@ export const settingSpecs = {
     max: 32,
     doc: 'Augmented views (random resized crop, flip, colour) cached per training photo, besides the photo and its mirror.',
   },
+  'features.augment_min_area': {
+    kind: 'number',
+    default: 0.25,
+    min: 0.02,
+    max: 1,
+    doc: "Smallest crop of an augmented view, as a share of the photo's area (random resized crop from this to 1; small values imitate close-ups of parts).",
+  },
   'head.kind': {
     kind: 'choice',
     default: 'linear',

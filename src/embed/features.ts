@@ -39,6 +39,8 @@ export interface FeatureOptions {
   views: View[];
   /** Seed of the augmented views. */
   augmentSeed: number;
+  /** Crop-area range of augmented views (share of the photo's area); default [0.6, 1]. */
+  augmentScale?: [number, number];
   /** Root folder of the feature cache. */
   cacheDir: string;
   /** Worker threads; default one per core. */
@@ -88,6 +90,7 @@ export async function extractFeatures(
     pooling: poolingName(options.pooling),
     dim,
     seed: options.augmentSeed,
+    augmentScale: options.augmentScale ?? [0.6, 1],
   };
   const caches = options.views.map((v) =>
     FeatureCache.open(options.cacheDir, viewSignature(v, base)),
@@ -163,6 +166,7 @@ async function compute(
     limitInputPixels: options.limitInputPixels,
     pooling: options.pooling,
     augmentSeed: options.augmentSeed,
+    augmentScale: options.augmentScale ?? [0.6, 1],
   };
   const workers = Math.max(1, Math.min(options.workers ?? availableParallelism(), todo.size));
   const pool = new WorkerPool<WorkerItem[], WorkerResult[]>(

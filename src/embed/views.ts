@@ -43,6 +43,7 @@ export function viewSignature(
     pooling: PoolingName;
     dim: number;
     seed: number;
+    augmentScale: [number, number];
   },
 ): ViewSignature {
   const scale = view.kind === 'plain' ? view.scale : 1;
@@ -50,7 +51,10 @@ export function viewSignature(
     modelId: base.modelId,
     width: Math.round(base.width * scale),
     height: Math.round(base.height * scale),
-    fit: view.kind === 'plain' ? base.fit : `augment-seed${base.seed}`,
+    fit:
+      view.kind === 'plain'
+        ? base.fit
+        : `augment-seed${base.seed}-area${base.augmentScale[0]}-${base.augmentScale[1]}`,
     flip: view.kind === 'plain' ? view.flip : false,
     augmentView: view.kind === 'augment' ? view.view : 0,
     pooling: base.pooling,

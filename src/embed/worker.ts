@@ -19,6 +19,8 @@ export interface WorkerSetup {
   limitInputPixels: number;
   pooling: Pooling;
   augmentSeed: number;
+  /** Crop-area range of augmented views (share of the photo's area). */
+  augmentScale: [number, number];
 }
 
 /** One photo to embed: its bytes and the views still missing from the cache. */
@@ -77,6 +79,7 @@ async function decodeViews(item: WorkerItem): Promise<{ image: RgbImage; scale: 
       width,
       height,
       seed: setup.augmentSeed,
+      scale: setup.augmentScale,
       views: augmented.map(({ v }) => (v.kind === 'augment' ? v.view : 0)),
       limitInputPixels: setup.limitInputPixels,
     });

@@ -204,6 +204,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
       pooling: poolingFromSettings(s),
       views: augmentViews(augmentCount),
       augmentSeed: seed,
+      augmentScale: [s['features.augment_min_area'], 1],
       cacheDir: job.cacheDir ?? featureCacheDir(),
       workers: job.workers,
       onBadImage: 'fail',
