@@ -2,6 +2,7 @@
 import type { Command } from '../command.js';
 import { demoDataCommand } from './demo-data.js';
 import { embedCommand } from './embed.js';
+import { evaluateCommand } from './evaluate.js';
 import { trainCommand } from './train.js';
 
-export const commands: Command[] = [demoDataCommand, embedCommand, trainCommand];
+export const commands: Command[] = [demoDataCommand, embedCommand, trainCommand, evaluateCommand];
