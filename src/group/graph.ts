@@ -389,92 +389,94 @@ const TOMBSTONE = -2;
  * order edges arrive in.
  */
 class MergeHeap {
-  private keys = new Float64Array(1024);
-  private as = new Int32Array(1024);
-  private bs = new Int32Array(1024);
+  /** Entry i is (key, a, b) at 3i, 3i + 1, 3i + 2: one array keeps an entry in one cache line. */
+  private entries = new Float64Array(3 * 1024);
   size = 0;
 
   push(key: number, a: number, b: number): void {
-    if (this.size === this.keys.length) this.grow();
+    if (3 * this.size === this.entries.length) this.grow();
+    const e = this.entries;
     let i = this.size++;
     while (i > 0) {
       const up = (i - 1) >> 1;
-      if (!this.before(key, a, b, up)) break;
-      this.keys[i] = this.keys[up];
-      this.as[i] = this.as[up];
-      this.bs[i] = this.bs[up];
+      if (!precedes(key, a, b, e[3 * up], e[3 * up + 1], e[3 * up + 2])) break;
+      e[3 * i] = e[3 * up];
+      e[3 * i + 1] = e[3 * up + 1];
+      e[3 * i + 2] = e[3 * up + 2];
       i = up;
     }
-    this.keys[i] = key;
-    this.as[i] = a;
-    this.bs[i] = b;
+    e[3 * i] = key;
+    e[3 * i + 1] = a;
+    e[3 * i + 2] = b;
   }
 
   topKey(): number {
-    return this.keys[0];
+    return this.entries[0];
   }
 
   topA(): number {
-    return this.as[0];
+    return this.entries[1];
   }
 
   topB(): number {
-    return this.bs[0];
+    return this.entries[2];
   }
 
   pop(): void {
+    const e = this.entries;
     const last = --this.size;
     if (last === 0) return;
-    const key = this.keys[last];
-    const a = this.as[last];
-    const b = this.bs[last];
+    const key = e[3 * last];
+    const a = e[3 * last + 1];
+    const b = e[3 * last + 2];
     let i = 0;
     for (;;) {
       let child = 2 * i + 1;
       if (child >= last) break;
+      const right = child + 1;
       if (
-        child + 1 < last &&
-        this.before(this.keys[child + 1], this.as[child + 1], this.bs[child + 1], child)
+        right < last &&
+        precedes(
+          e[3 * right],
+          e[3 * right + 1],
+          e[3 * right + 2],
+          e[3 * child],
+          e[3 * child + 1],
+          e[3 * child + 2],
+        )
       ) {
-        child++;
+        child = right;
       }
-      if (!this.before(this.keys[child], this.as[child], this.bs[child], -1, key, a, b)) break;
-      this.keys[i] = this.keys[child];
-      this.as[i] = this.as[child];
-      this.bs[i] = this.bs[child];
+      if (!precedes(e[3 * child], e[3 * child + 1], e[3 * child + 2], key, a, b)) break;
+      e[3 * i] = e[3 * child];
+      e[3 * i + 1] = e[3 * child + 1];
+      e[3 * i + 2] = e[3 * child + 2];
       i = child;
     }
-    this.keys[i] = key;
-    this.as[i] = a;
-    this.bs[i] = b;
-  }
-
-  /** Whether (key, a, b) comes before slot `slot` (or before the given triple when slot < 0). */
-  private before(
-    key: number,
-    a: number,
-    b: number,
-    slot: number,
-    otherKey = this.keys[slot],
-    otherA = this.as[slot],
-    otherB = this.bs[slot],
-  ): boolean {
-    if (key !== otherKey) return key > otherKey;
-    if (a !== otherA) return a < otherA;
-    return b < otherB;
+    e[3 * i] = key;
+    e[3 * i + 1] = a;
+    e[3 * i + 2] = b;
   }
 
   private grow(): void {
-    const keys = new Float64Array(this.keys.length * 2);
-    const as = new Int32Array(keys.length);
-    const bs = new Int32Array(keys.length);
-    keys.set(this.keys);
-    as.set(this.as);
-    bs.set(this.bs);
-    this.keys = keys;
-    this.as = as;
-    this.bs = bs;
+    const entries = new Float64Array(this.entries.length * 2);
+    entries.set(this.entries);
+    this.entries = entries;
   }
+}
+
+/** Whether merge (key, a, b) is taken before (otherKey, otherA, otherB). */
+function precedes(
+  key: number,
+  a: number,
+  b: number,
+  otherKey: number,
+  otherA: number,
+  otherB: number,
+): boolean {
+  if (key !== otherKey) return key > otherKey;
+  if (a !== otherA) return a < otherA;
+  return b < otherB;
 }
 
 /**
