@@ -64,6 +64,22 @@ async function recall(index: EmbeddedIndex, queries: Float32Array[], k: number):
   return found / (queries.length * k);
 }
 
+/**
+ * Checks that the graph holds the stored items: each is among the 3 nearest of its own vector,
+ * except for at most two that HNSW's neighbour pruning may leave unreachable (rows missing from
+ * the graph would be whole batches).
+ */
+async function assertGraphHolds(index: EmbeddedIndex, items: IndexItem[]): Promise<void> {
+  const matrix = { rows: items.length, cols: d, data: new Float32Array(items.length * d) };
+  items.forEach((item, i) => matrix.data.set(item.vector, i * d));
+  const found = await index.searchBatch(matrix, 3);
+  const lost = items.filter((item, i) => !ids(found[i]).includes(item.imageId));
+  assert.ok(
+    lost.length <= 2,
+    `not found by their own vectors: ${lost.map((item) => item.imageId)}`,
+  );
+}
+
 async function created(
   dir: string,
   items: IndexItem[],
@@ -313,7 +329,6 @@ test('a graph file that is behind is replayed; a damaged one is rebuilt', async 
   await first.add(items.slice(600));
   await first.remove(['img-5', 'img-6']);
   // No close: as if the process died here. SQLite has every row, the graph file only the first 600.
-  const expected = await Promise.all(queries.map((q) => first.search(q, 10, { exact: true })));
 
   let second: EmbeddedIndex | undefined;
   const warnings = await stderrOf(async () => {
@@ -322,7 +337,12 @@ test('a graph file that is behind is replayed; a damaged one is rebuilt', async 
   assert.equal(warnings, '', 'replaying must not need a rebuild');
   const replayed = second as EmbeddedIndex;
   assert.equal(await replayed.count(), 898);
-  assertSameMatches(await Promise.all(queries.map((q) => replayed.search(q, 10))), expected);
+  const stored = items.filter((item) => !['img-5', 'img-6'].includes(item.imageId));
+  await assertGraphHolds(replayed, stored);
+  for (const list of await Promise.all(queries.map((q) => replayed.search(q, 898)))) {
+    assert.ok(!ids(list).includes('img-5') && !ids(list).includes('img-6'));
+  }
+  assert.ok((await recall(replayed, queries, 10)) >= 0.95);
   await replayed.close();
   await first.close();
 
@@ -339,7 +359,8 @@ test('a graph file that is behind is replayed; a damaged one is rebuilt', async 
     });
     assert.match(message, /ignoring vectors\.usearch \(.*\); rebuilding it/, damage);
     const index = reopened as EmbeddedIndex;
-    assertSameMatches(await Promise.all(queries.map((q) => index.search(q, 10))), expected, damage);
+    await assertGraphHolds(index, stored);
+    assert.ok((await recall(index, queries, 10)) >= 0.95, damage);
     await index.close();
   }
 });

@@ -13,6 +13,7 @@
  */
 import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { ScalarKind } from './store.js';
 import { quantizeInt8 } from './vectors.js';
@@ -29,6 +30,12 @@ export interface AnnConfig {
   expansionAdd: number;
   /** Candidate list size while searching (ef); at least k is used; usual range 32–512. */
   expansionSearch: number;
+  /**
+   * Threads for inserting and for batch searches, capped at the machine's cores. usearch keeps
+   * one working context per thread and refuses calls that use more threads than were reserved,
+   * so every insertion uses this same count and searches never exceed it.
+   */
+  threads: number;
 }
 
 /** One query's answer from the graph: keys best first, with cosine similarities. */
@@ -93,16 +100,26 @@ function compiledIndexClass(): NativeIndexClass {
 /** usearch's scalar kind codes in a file header (enum scalar_kind_t). */
 const HEADER_SCALAR_CODE: Record<ScalarKind, number> = { f32: 11, f16: 12, i8: 23 };
 
+/**
+ * How deep a new node looks for itself after a parallel insertion: a little more than 1, so that
+ * near-duplicates ranked first do not make a reachable node look orphaned.
+ */
+const ORPHAN_CHECK_DEPTH = 4;
+
 const BYTES_PER_VALUE: Record<ScalarKind, number> = { f32: 4, f16: 2, i8: 1 };
 
 /** The HNSW graph of an index, keyed by the index's integer row keys. */
 export class AnnGraph {
+  private readonly threads: number;
+
   private constructor(
     private readonly native: NativeIndex,
     readonly config: AnnConfig,
     /** False for a memory-mapped (viewed) file, which usearch cannot change. */
     readonly mutable: boolean,
-  ) {}
+  ) {
+    this.threads = Math.max(1, Math.min(config.threads, availableParallelism()));
+  }
 
   /** An empty graph. */
   static create(config: AnnConfig): AnnGraph {
@@ -134,16 +151,40 @@ export class AnnGraph {
   }
 
   /**
-   * Inserts rows of `vectors` (each `dimensions` long, unit-length) under `keys`, on `threads`
-   * threads. Keys must not be in the graph yet.
+   * Inserts rows of `vectors` (each `dimensions` long, unit-length) under `keys`, on the
+   * configured threads. Keys must not be in the graph yet.
+   *
+   * usearch 2.25 can leave a node that was inserted concurrently with others without any incoming
+   * link, so that no search ever reaches it (usearch issue #735, about 0.1–1% of the nodes on two
+   * threads). After a parallel insertion every new vector is therefore searched for; those that do
+   * not find themselves are removed and inserted again one at a time, which cannot orphan them.
+   * The check costs about one search per vector. Returns the number of nodes re-inserted.
    */
-  add(keys: ArrayLike<number>, vectors: Float32Array, threads: number): void {
-    if (keys.length === 0) return;
+  add(keys: ArrayLike<number>, vectors: Float32Array): number {
+    if (keys.length === 0) return 0;
+    const dimensions = this.config.dimensions;
     const bigKeys = new BigUint64Array(keys.length);
     for (let i = 0; i < keys.length; i++) bigKeys[i] = BigInt(keys[i]);
-    const data =
-      this.config.scalar === 'i8' ? quantizeInt8(vectors, this.config.dimensions) : vectors;
-    this.native.add(bigKeys, data, threads);
+    const data = this.config.scalar === 'i8' ? quantizeInt8(vectors, dimensions) : vectors;
+    this.native.add(bigKeys, data, this.threads);
+    if (this.threads === 1 || keys.length === 1) return 0;
+
+    const orphans: number[] = [];
+    const [found, , counts] = this.native.search(data, ORPHAN_CHECK_DEPTH, this.threads);
+    for (let i = 0; i < keys.length; i++) {
+      let reached = false;
+      const count = Number(counts[i]);
+      for (let j = 0; j < count && !reached; j++) {
+        reached = found[i * ORPHAN_CHECK_DEPTH + j] === bigKeys[i];
+      }
+      if (!reached) orphans.push(i);
+    }
+    for (const i of orphans) {
+      const key = bigKeys.subarray(i, i + 1);
+      this.native.remove(key);
+      this.native.add(key, data.subarray(i * dimensions, (i + 1) * dimensions), this.threads);
+    }
+    return orphans.length;
   }
 
   /** Removes keys; keys that are not in the graph are ignored. */
@@ -156,9 +197,10 @@ export class AnnGraph {
 
   /**
    * The `wanted` nearest keys of each query row (`queries` holds rows of `dimensions` values),
-   * searched on `threads` threads. Fewer come back when the graph is smaller.
+   * searched in parallel on the configured threads when `parallel`. Fewer come back when the
+   * graph is smaller.
    */
-  search(queries: Float32Array, wanted: number, threads: number): AnnResult[] {
+  search(queries: Float32Array, wanted: number, parallel = true): AnnResult[] {
     const dimensions = this.config.dimensions;
     const count = queries.length / dimensions;
     const limit = Math.min(wanted, this.size);
@@ -166,7 +208,11 @@ export class AnnGraph {
       return Array.from({ length: count }, () => ({ keys: [], similarities: [] }));
     }
     const data = this.config.scalar === 'i8' ? quantizeInt8(queries, dimensions) : queries;
-    const [keys, distances, counts] = this.native.search(data, limit, Math.min(threads, count));
+    const [keys, distances, counts] = this.native.search(
+      data,
+      limit,
+      parallel ? Math.min(this.threads, count) : 1,
+    );
     const results: AnnResult[] = [];
     for (let q = 0; q < count; q++) {
       results.push(toResult(keys, distances, q * limit, Number(counts[q])));

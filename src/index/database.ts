@@ -91,6 +91,13 @@ export class IndexDatabase {
       byImageId: db_.prepare('SELECT key, image_id, ad, path FROM items WHERE image_id = ?'),
       byKey: db_.prepare('SELECT key, image_id, ad, path FROM items WHERE key = ?'),
       vector: db_.prepare('SELECT vector FROM vectors WHERE key = ?').pluck(),
+      byKeys: db_.prepare(
+        'SELECT i.key AS key, i.image_id AS image_id, i.ad AS ad, i.path AS path ' +
+          'FROM json_each(?) j JOIN items i ON i.key = j.value',
+      ),
+      vectorsByKeys: db_.prepare(
+        'SELECT v.key AS key, v.vector AS vector FROM json_each(?) j JOIN vectors v ON v.key = j.value',
+      ),
       insertItem: db_.prepare(
         'INSERT INTO items (image_id, ad, path, generation) VALUES (?, ?, ?, ?)',
       ),
@@ -129,6 +136,9 @@ export class IndexDatabase {
         db.pragma(`page_size = ${PAGE_SIZE}`);
         db.pragma('journal_mode = WAL');
         db.pragma('synchronous = NORMAL');
+        // Truncate the write-ahead log back to 64 MiB after checkpoints (a 50k-vector batch
+        // writes about 100 MiB to it).
+        db.pragma('journal_size_limit = 67108864');
         db.exec(SCHEMA);
       }
       db.pragma('busy_timeout = 10000');
@@ -225,6 +235,29 @@ export class IndexDatabase {
   /** The row of a key. */
   itemByKey(key: number): ItemRow | undefined {
     return toItem(this.statements.byKey.get(key) as RawItem | undefined);
+  }
+
+  /** The rows of many keys at once (one query), by key; keys without a row are absent. */
+  itemsByKeys(keys: readonly number[]): Map<number, ItemRow> {
+    const rows = new Map<number, ItemRow>();
+    if (keys.length === 0) return rows;
+    for (const raw of this.statements.byKeys.all(JSON.stringify(keys)) as RawItem[]) {
+      const item = toItem(raw) as ItemRow;
+      rows.set(item.key, item);
+    }
+    return rows;
+  }
+
+  /** The vector blobs of many keys at once, by key. */
+  vectorBlobs(keys: readonly number[]): Map<number, Buffer> {
+    const blobs = new Map<number, Buffer>();
+    if (keys.length === 0) return blobs;
+    const rows = this.statements.vectorsByKeys.all(JSON.stringify(keys)) as {
+      key: number;
+      vector: Buffer;
+    }[];
+    for (const row of rows) blobs.set(Number(row.key), row.vector);
+    return blobs;
   }
 
   /** The vector blob of a key. */

@@ -346,7 +346,6 @@ export class EmbeddedIndex implements VectorStore {
 
   private readonly db: IndexDatabase;
   private readonly annConfig: AnnConfig;
-  private readonly threads: number;
   private readonly rescore: number;
   private modelId?: string;
   private ann?: AnnGraph;
@@ -357,6 +356,7 @@ export class EmbeddedIndex implements VectorStore {
   private table?: VectorTable;
   private tableGeneration = -1;
   private closed = false;
+  private repaired = 0;
 
   /** Use `openIndex`. */
   constructor(folder: string, db: IndexDatabase, meta: IndexMeta, options: CheckedOptions) {
@@ -366,7 +366,6 @@ export class EmbeddedIndex implements VectorStore {
     this.dimensions = meta.dimensions;
     this.scalar = meta.scalar as ScalarKind;
     this.readOnly = options.readOnly;
-    this.threads = options.threads;
     this.modelId = meta.modelId;
     this.rescore = options.rescore ?? (this.scalar === 'i8' ? 2 : 1);
     this.annConfig = {
@@ -375,7 +374,16 @@ export class EmbeddedIndex implements VectorStore {
       connectivity: meta.connectivity,
       expansionAdd: meta.expansionAdd,
       expansionSearch: options.expansionSearch,
+      threads: options.threads,
     };
+  }
+
+  /**
+   * Graph nodes that a parallel insertion left unreachable and this handle inserted again (see
+   * `AnnGraph.add`); reported by the benchmark.
+   */
+  get repairedNodes(): number {
+    return this.repaired;
   }
 
   private get annPath(): string {
@@ -646,11 +654,7 @@ export class EmbeddedIndex implements VectorStore {
       let keys: number[] = [];
       let data = new Float32Array(REPLAY_CHUNK * this.dimensions);
       const flushChunk = (): void => {
-        const results = graph.search(
-          data.subarray(0, keys.length * this.dimensions),
-          k + 1,
-          this.threads,
-        );
+        const results = graph.search(data.subarray(0, keys.length * this.dimensions), k + 1);
         keys.forEach((key, i) =>
           fill(position.get(key) as number, results[i].keys, results[i].similarities, key),
         );
@@ -802,7 +806,7 @@ export class EmbeddedIndex implements VectorStore {
         let keys: number[] = [];
         let data = new Float32Array(Math.min(REPLAY_CHUNK, Math.max(1, total)) * this.dimensions);
         const addChunk = (): void => {
-          graph.add(keys, data.subarray(0, keys.length * this.dimensions), this.threads);
+          this.repaired += graph.add(keys, data.subarray(0, keys.length * this.dimensions));
           progress?.tick(keys.length);
           keys = [];
         };
@@ -861,7 +865,7 @@ export class EmbeddedIndex implements VectorStore {
       (this.ann as AnnGraph).remove(removedKeys);
       const data = new Float32Array(vectors.length * this.dimensions);
       vectors.forEach((vector, i) => data.set(vector, i * this.dimensions));
-      (this.ann as AnnGraph).add(addedKeys, data, this.threads);
+      this.repaired += (this.ann as AnnGraph).add(addedKeys, data);
       this.annDirty = true;
     } catch (error) {
       warn(
@@ -887,8 +891,7 @@ export class EmbeddedIndex implements VectorStore {
     }
     const exact = options.exact ?? this.mode === 'exact';
     if (queries.length === 0) return [];
-    if (exact) return this.searchExactly(queries, k);
-    return this.searchGraph(queries, k);
+    return exact ? this.searchExactly(queries, k) : this.searchGraph(queries, k);
   }
 
   private async searchExactly(queries: ResolvedQuery[], k: number): Promise<IndexMatch[][]> {
@@ -909,7 +912,12 @@ export class EmbeddedIndex implements VectorStore {
     );
   }
 
-  private searchGraph(queries: ResolvedQuery[], k: number): IndexMatch[][] {
+  /**
+   * Graph search with filters: fetches extra candidates when an ad is left out and asks the graph
+   * for twice as many while too few pass. HNSW may not reach every vector even when asked for all
+   * of them, so a query that is still short of k then is answered by the exact scan.
+   */
+  private async searchGraph(queries: ResolvedQuery[], k: number): Promise<IndexMatch[][]> {
     const graph = this.ensureGraph();
     const rescoring = this.scalar !== 'f32';
     const wantedRows = rescoring ? k * this.rescore : k;
@@ -917,18 +925,35 @@ export class EmbeddedIndex implements VectorStore {
     const wanted = wantedRows + 1 + (filtered ? FILTER_EXTRA : 0);
     const data = new Float32Array(queries.length * this.dimensions);
     queries.forEach((query, i) => data.set(query.vector, i * this.dimensions));
-    const first = graph.search(data, wanted, this.threads);
-    return queries.map((query, i) => {
+    const first = graph.search(data, wanted);
+    const answers: IndexMatch[][] = [];
+    const short: number[] = [];
+    queries.forEach((query, i) => {
       let result = first[i];
       let asked = wanted;
       for (;;) {
         const accepted = this.acceptCandidates(result, query, wantedRows);
-        const exhausted = result.keys.length < Math.min(asked, graph.size) || asked >= graph.size;
-        if (accepted.length >= wantedRows || exhausted) return this.finish(accepted, query, k);
+        if (accepted.length >= wantedRows || (asked >= graph.size && accepted.length >= k)) {
+          answers[i] = this.finish(accepted, query, k);
+          return;
+        }
+        if (asked >= graph.size) {
+          short.push(i);
+          return;
+        }
         asked = Math.min(graph.size, asked * 2);
-        result = graph.search(query.vector, asked, 1)[0];
+        result = graph.search(query.vector, asked, false)[0];
       }
     });
+    if (short.length > 0) {
+      debug(`${short.length} queries short of ${k} graph results: answering them exactly`);
+      const exact = await this.searchExactly(
+        short.map((i) => queries[i]),
+        k,
+      );
+      short.forEach((i, j) => (answers[i] = exact[j]));
+    }
+    return answers;
   }
 
   /** Walks graph candidates best first, keeping rows the query's filters allow (at most `limit`). */
@@ -938,13 +963,19 @@ export class EmbeddedIndex implements VectorStore {
     limit: number,
   ): { row: ItemRow; similarity: number }[] {
     const accepted: { row: ItemRow; similarity: number }[] = [];
-    for (let i = 0; i < result.keys.length && accepted.length < limit; i++) {
-      const key = result.keys[i];
-      if (key === query.selfKey) continue;
-      const row = this.db.itemByKey(key);
-      if (!row) continue;
-      if (query.excludedAd !== undefined && row.ad === query.excludedAd) continue;
-      accepted.push({ row, similarity: result.similarities[i] });
+    // Look rows up in slices: one query per slice, and no lookups far past what is needed.
+    for (let start = 0; start < result.keys.length && accepted.length < limit;) {
+      const end = Math.min(result.keys.length, start + (limit - accepted.length) + 1);
+      const rows = this.db.itemsByKeys(result.keys.slice(start, end));
+      for (let i = start; i < end && accepted.length < limit; i++) {
+        const key = result.keys[i];
+        if (key === query.selfKey) continue;
+        const row = rows.get(key);
+        if (!row) continue;
+        if (query.excludedAd !== undefined && row.ad === query.excludedAd) continue;
+        accepted.push({ row, similarity: result.similarities[i] });
+      }
+      start = end;
     }
     return accepted;
   }
@@ -957,8 +988,9 @@ export class EmbeddedIndex implements VectorStore {
   ): IndexMatch[] {
     if (this.scalar !== 'f32') {
       const scratch = new Float32Array(this.dimensions);
+      const blobs = this.db.vectorBlobs(accepted.map((candidate) => candidate.row.key));
       for (const candidate of accepted) {
-        const blob = this.db.vectorBlob(candidate.row.key);
+        const blob = blobs.get(candidate.row.key);
         if (blob && blobToVector(blob, this.dimensions, scratch)) {
           candidate.similarity = dot(query.vector, scratch);
         }
