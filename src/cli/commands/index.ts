@@ -1,8 +1,15 @@
 /** The list of CLI commands, in the order `samebike --help` shows them. */
 import type { Command } from '../command.js';
+import { demoCommand } from './demo.js';
 import { demoDataCommand } from './demo-data.js';
 import { embedCommand } from './embed.js';
 import { evaluateCommand } from './evaluate.js';
 import { trainCommand } from './train.js';
 
-export const commands: Command[] = [demoDataCommand, embedCommand, trainCommand, evaluateCommand];
+export const commands: Command[] = [
+  demoCommand,
+  demoDataCommand,
+  embedCommand,
+  trainCommand,
+  evaluateCommand,
+];
