@@ -82,7 +82,13 @@ export interface OpenIndexOptions {
    * instead of read (opens in milliseconds; pages load as searches touch them). Default false.
    */
   readOnly?: boolean;
-  /** Threads for inserting into the graph and batch searches. Default: all cores. */
+  /**
+   * Threads for inserting into the graph and for batch searches (capped at the machine's cores).
+   * With more than one, every new vector is searched for once after insertion to repair the nodes
+   * usearch 2.25's parallel insertion leaves unreachable (see `AnnGraph.add`): on two cores that
+   * check takes about what the second thread saves; from four cores on, insertion gets faster.
+   * Default: all cores.
+   */
   threads?: number;
 }
 
@@ -596,6 +602,12 @@ export class EmbeddedIndex implements VectorStore {
     return this.storedCount();
   }
 
+  /**
+   * See `VectorStore.neighbors`. The graph version runs one batch search per 8,192 stored
+   * vectors on all threads; with f16/i8 graphs its similarities are the graph's approximate ones
+   * (about 1e-3 and 1e-2 off). The exact version compares every pair: O(n²·d), for galleries up
+   * to some tens of thousands.
+   */
   async neighbors(k: number, options: NeighborOptions = {}): Promise<NeighborLists> {
     this.checkOpen();
     checkK('neighbors', k);
@@ -792,8 +804,15 @@ export class EmbeddedIndex implements VectorStore {
     const generation = this.db.generation();
     if (!this.ann || this.annGeneration === generation) return;
     if (!this.ann.mutable) {
-      // A memory-mapped graph cannot change: read it into memory, then replay.
-      this.ann = AnnGraph.open(this.annPath, this.annConfig, false);
+      // A memory-mapped graph cannot change: read the file into memory, then replay. (The file
+      // may be newer than the mapped one; replaying is idempotent.)
+      try {
+        this.ann = AnnGraph.open(this.annPath, this.annConfig, false);
+      } catch (error) {
+        warn(`index ${this.folder}: reloading ${ANN_FILE} failed (${(error as Error).message})`);
+        this.ann = AnnGraph.create(this.annConfig);
+        this.annGeneration = -1;
+      }
     }
     const graph = this.ann;
     const from = this.annGeneration;
@@ -860,12 +879,16 @@ export class EmbeddedIndex implements VectorStore {
   /** Applies one committed write to the in-memory graph. */
   private applyToGraph(removedKeys: number[], addedKeys: number[], vectors: Float32Array[]): void {
     const graph = this.ann as AnnGraph;
-    if (!graph.mutable) this.ann = AnnGraph.open(this.annPath, this.annConfig, false);
     try {
-      (this.ann as AnnGraph).remove(removedKeys);
-      const data = new Float32Array(vectors.length * this.dimensions);
-      vectors.forEach((vector, i) => data.set(vector, i * this.dimensions));
-      this.repaired += (this.ann as AnnGraph).add(addedKeys, data);
+      graph.remove(removedKeys);
+      // In chunks, so that a large batch does not need a second copy of all its vectors.
+      const data = new Float32Array(Math.min(REPLAY_CHUNK, vectors.length) * this.dimensions);
+      for (let start = 0; start < vectors.length; start += REPLAY_CHUNK) {
+        const end = Math.min(vectors.length, start + REPLAY_CHUNK);
+        for (let i = start; i < end; i++) data.set(vectors[i], (i - start) * this.dimensions);
+        const chunk = data.subarray(0, (end - start) * this.dimensions);
+        this.repaired += graph.add(addedKeys.slice(start, end), chunk);
+      }
       this.annDirty = true;
     } catch (error) {
       warn(
