@@ -491,3 +491,17 @@ test('bad input is refused with the parameter, the expectation and what arrived'
   await index.close();
   await assert.rejects(index.count(), /used after close\(\)/);
 });
+
+test('a batch larger than one graph chunk (8,192 vectors) is inserted completely', async () => {
+  const { items } = clusteredItems(9000, 16, 13, 10);
+  const index = await openIndex(folder('large-batch'), { create: true, dimensions: 16 });
+  assert.deepEqual(await index.add(items), { added: 9000, replaced: 0, unchanged: 0 });
+  // The last chunk (rows 8192..8999) and a sample of the first are in the graph.
+  const sample = [...items.slice(0, 200), ...items.slice(8192)];
+  const matrix = { rows: sample.length, cols: 16, data: new Float32Array(sample.length * 16) };
+  sample.forEach((item, i) => matrix.data.set(item.vector, i * 16));
+  const found = await index.searchBatch(matrix, 3);
+  const lost = sample.filter((item, i) => !ids(found[i]).includes(item.imageId));
+  assert.ok(lost.length <= 2, `lost ${lost.length}`);
+  await index.close();
+});
