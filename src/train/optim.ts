@@ -8,10 +8,14 @@
  * - SGD with momentum μ (PyTorch's form: buffer ← μ·buffer + g, the first buffer = g) and
  *   optional Nesterov momentum (step along g + μ·buffer), with the same decoupled weight decay.
  *
+ * A group whose learning rate is 0 is frozen (its moments are not updated either). The update
+ * loops run in WebAssembly SIMD (kernels.ts) where available, in plain TypeScript otherwise.
+ *
  * Their state (moments, step count) round-trips through JSON for checkpoints.
  */
 import { SamebikeError } from '../util/errors.js';
 import { base64ToFloats, floatsToBase64 } from '../linalg/base64.js';
+import { Arena, createKernels, simdAvailable, type Kernels } from './kernels.js';
 import type { Parameter, ParameterGroup } from './params.js';
 
 export type OptimizerKind = 'adamw' | 'sgd';
@@ -30,6 +34,11 @@ export interface OptimizerOptions {
   momentum?: number;
   /** SGD: Nesterov momentum. Default false. */
   nesterov?: boolean;
+  /**
+   * Where the update loop runs: "wasm" (WebAssembly SIMD kernels, about six times faster; the
+   * default, used when the runtime supports SIMD) or "typescript" (plain loops, the reference).
+   */
+  kernels?: 'wasm' | 'typescript';
 }
 
 /** Learning rate per parameter group for one step. */
@@ -53,7 +62,12 @@ export interface Optimizer {
   load(state: OptimizerState): void;
 }
 
-/** Creates an AdamW or SGD optimiser over the parameters. */
+/**
+ * Creates an AdamW or SGD optimiser over the parameters. With the WebAssembly kernels (the
+ * default where the runtime has SIMD) every parameter's value moves into the optimiser's memory:
+ * `parameter.value` is replaced by a view there, so read `value` afresh rather than keeping the
+ * old array, and use one optimiser per parameter list.
+ */
 export function createOptimizer(parameters: Parameter[], options: OptimizerOptions): Optimizer {
   return options.kind === 'sgd' ? new Sgd(parameters, options) : new AdamW(parameters, options);
 }
@@ -62,18 +76,47 @@ abstract class BufferedOptimizer implements Optimizer {
   abstract readonly kind: OptimizerKind;
   steps = 0;
   protected readonly buffers: Float32Array[][];
+  /** Gradient regions in kernel memory (undefined on the TypeScript path). */
+  protected readonly gradients?: Float32Array[];
+  protected readonly kernels?: Kernels;
 
   constructor(
     protected readonly parameters: Parameter[],
     count: number,
+    useKernels: boolean,
   ) {
-    this.buffers = parameters.map((p) =>
-      Array.from({ length: count }, () => new Float32Array(p.value.length)),
-    );
+    if (useKernels && simdAvailable()) {
+      const floats = parameters.reduce(
+        (sum, p) => sum + (2 + count) * Arena.padded(p.value.length),
+        0,
+      );
+      const arena = new Arena(floats);
+      this.kernels = createKernels(arena);
+      this.gradients = [];
+      this.buffers = [];
+      for (const p of parameters) {
+        const value = arena.allocate(p.value.length);
+        value.set(p.value);
+        p.value = value;
+        this.gradients.push(arena.allocate(p.value.length));
+        this.buffers.push(Array.from({ length: count }, () => arena.allocate(p.value.length)));
+      }
+    } else {
+      this.buffers = parameters.map((p) =>
+        Array.from({ length: count }, () => new Float32Array(p.value.length)),
+      );
+    }
   }
 
   abstract step(rates: GroupRates): void;
 
+  /** The parameter's gradient inside kernel memory (copied there when it lives elsewhere). */
+  protected kernelGradient(index: number): Float32Array {
+    const region = (this.gradients as Float32Array[])[index];
+    const grad = this.parameters[index].grad;
+    if (grad !== region) region.set(grad);
+    return region;
+  }
   state(): OptimizerState {
     const buffers: Record<string, string[]> = {};
     this.parameters.forEach((p, i) => (buffers[p.name] = this.buffers[i].map(floatsToBase64)));
@@ -108,7 +151,7 @@ class AdamW extends BufferedOptimizer {
   private readonly weightDecay: number;
 
   constructor(parameters: Parameter[], options: OptimizerOptions) {
-    super(parameters, 2);
+    super(parameters, 2, options.kernels !== 'typescript');
     this.beta1 = options.beta1 ?? 0.9;
     this.beta2 = options.beta2 ?? 0.999;
     this.epsilon = options.epsilon ?? 1e-8;
@@ -125,10 +168,23 @@ class AdamW extends BufferedOptimizer {
       if (lr === 0) return;
       const [m, v] = this.buffers[index];
       const w = p.value;
-      const g = p.grad;
       const shrink = p.decay ? 1 - lr * this.weightDecay : 1;
       const stepSize = lr / correction1;
       const rootCorrection = 1 / Math.sqrt(correction2);
+      if (this.kernels) {
+        this.kernels.adamw(w, this.kernelGradient(index), m, v, {
+          beta1,
+          c1: 1 - beta1,
+          beta2,
+          c2: 1 - beta2,
+          shrink,
+          step: stepSize,
+          rootCorrection,
+          epsilon,
+        });
+        return;
+      }
+      const g = p.grad;
       for (let i = 0; i < w.length; i++) {
         const gi = g[i];
         const mi = beta1 * m[i] + (1 - beta1) * gi;
@@ -148,32 +204,41 @@ class Sgd extends BufferedOptimizer {
   private readonly weightDecay: number;
 
   constructor(parameters: Parameter[], options: OptimizerOptions) {
-    super(parameters, 1);
+    super(parameters, 1, options.kernels !== 'typescript');
     this.momentum = options.momentum ?? 0.9;
     this.nesterov = options.nesterov ?? false;
     this.weightDecay = options.weightDecay ?? 0;
   }
 
   step(rates: GroupRates): void {
-    const first = this.steps === 0;
     this.steps++;
     const mu = this.momentum;
+    // Nesterov steps along g + μ·b, plain momentum along b.
+    const alpha = this.nesterov ? 1 : 0;
+    const beta = this.nesterov ? mu : 1;
     this.parameters.forEach((p, index) => {
       const lr = rates[p.group];
       if (lr === 0) return;
       const [buffer] = this.buffers[index];
       const w = p.value;
-      const g = p.grad;
       const shrink = p.decay ? 1 - lr * this.weightDecay : 1;
+      if (this.kernels) {
+        this.kernels.sgd(w, this.kernelGradient(index), buffer, {
+          momentum: mu,
+          lr,
+          shrink,
+          alpha,
+          beta,
+        });
+        return;
+      }
+      const g = p.grad;
       for (let i = 0; i < w.length; i++) {
+        // The buffer starts at zero, so the first step's buffer is g itself.
         const gi = g[i];
-        let direction = gi;
-        if (mu !== 0) {
-          const b = first ? gi : mu * buffer[i] + gi;
-          buffer[i] = b;
-          direction = this.nesterov ? gi + mu * b : b;
-        }
-        w[i] = w[i] * shrink - lr * direction;
+        const b = mu * buffer[i] + gi;
+        buffer[i] = b;
+        w[i] = w[i] * shrink - lr * (alpha * gi + beta * b);
       }
     });
   }
