@@ -67,16 +67,8 @@ export class ArcFaceLoss implements EmbeddingLoss {
     });
   }
 
-  /** Reused buffer for the unit class weights. */
-  private unitBuffer = new Float32Array(0);
-
   parameters(): Parameter[] {
     return [this.weights];
-  }
-
-  private scratch(length: number): Float32Array {
-    if (this.unitBuffer.length !== length) this.unitBuffer = new Float32Array(length);
-    return this.unitBuffer;
   }
 
   initializeFromEmbeddings(embeddings: Matrix, labels: Int32Array, random: Random): void {
@@ -115,20 +107,21 @@ export class ArcFaceLoss implements EmbeddingLoss {
     }
     const centres = classes * subcenters;
 
-    // Unit class weights ŵ and the cosines of every embedding with every centre.
+    // Cosines of every embedding with every centre: (E·Wᵀ) divided by the centres' norms, so
+    // the unit weights ŵ = w/‖w‖ are never formed.
     const w = this.weights.value;
-    const unit = this.scratch(w.length);
-    const inverseNorms = new Float32Array(centres);
+    const weights: Matrix = { rows: centres, cols: dim, data: w };
+    const inverseNorms = new Float64Array(centres);
     for (let r = 0; r < centres; r++) {
       const row = r * dim;
       let sum = 0;
       for (let j = 0; j < dim; j++) sum += w[row + j] * w[row + j];
-      const inv = 1 / Math.max(Math.sqrt(sum), 1e-12);
-      inverseNorms[r] = inv;
-      for (let j = 0; j < dim; j++) unit[row + j] = w[row + j] * inv;
+      inverseNorms[r] = 1 / Math.max(Math.sqrt(sum), 1e-12);
     }
-    const unitMatrix: Matrix = { rows: centres, cols: dim, data: unit };
-    const cosines = await gemm(embeddings, unitMatrix, { transB: true });
+    const cosines = (await gemm(embeddings, weights, { transB: true })).data;
+    for (let b = 0; b < batch; b++) {
+      for (let r = 0; r < centres; r++) cosines[b * centres + r] *= inverseNorms[r];
+    }
 
     // Per class: the best sub-centre's cosine and which one it was.
     const best = new Int32Array(batch * classes);
@@ -136,9 +129,9 @@ export class ArcFaceLoss implements EmbeddingLoss {
     for (let b = 0; b < batch; b++) {
       for (let c = 0; c < classes; c++) {
         let arg = 0;
-        let value = cosines.data[b * centres + c * subcenters];
+        let value = cosines[b * centres + c * subcenters];
         for (let s = 1; s < subcenters; s++) {
-          const v = cosines.data[b * centres + c * subcenters + s];
+          const v = cosines[b * centres + c * subcenters + s];
           if (v > value) {
             value = v;
             arg = s;
@@ -149,19 +142,22 @@ export class ArcFaceLoss implements EmbeddingLoss {
       }
     }
 
-    // Margin on the target logit, softmax cross-entropy, d loss / d cos.
+    // Margin on the target logit, softmax cross-entropy, d loss / d cos (only the chosen
+    // sub-centre of each class has one).
     const cosM = Math.cos(margin);
     const sinM = Math.sin(margin);
     const threshold = Math.cos(Math.PI - margin);
     const fallback = Math.sin(Math.PI - margin) * margin;
     const dCos = new Float32Array(batch * centres);
-    const logits = new Float64Array(classes);
+    const exps = new Float64Array(classes);
     let total = 0;
     for (let b = 0; b < batch; b++) {
       const y = labels[b];
-      if (!(y >= 0 && y < classes))
+      if (!(y >= 0 && y < classes)) {
         throw new Error(`ArcFace: label ${y} outside 0..${classes - 1}`);
-      const ct = cos[b * classes + y];
+      }
+      const row = b * classes;
+      const ct = cos[row + y];
       let phi: number;
       let dPhi: number;
       if (ct > threshold) {
@@ -173,34 +169,43 @@ export class ArcFaceLoss implements EmbeddingLoss {
         phi = ct - fallback;
         dPhi = 1;
       }
-      let max = -Infinity;
-      for (let c = 0; c < classes; c++) {
-        logits[c] = scale * (c === y ? phi : cos[b * classes + c]);
-        if (logits[c] > max) max = logits[c];
-      }
+      let max = scale * phi;
+      for (let c = 0; c < classes; c++) if (c !== y) max = Math.max(max, scale * cos[row + c]);
       let sum = 0;
-      for (let c = 0; c < classes; c++) sum += Math.exp(logits[c] - max);
-      total += Math.log(sum) + max - logits[y];
       for (let c = 0; c < classes; c++) {
-        const p = Math.exp(logits[c] - max) / sum;
-        const dLogit = (p - (c === y ? 1 : 0)) / batch;
-        const g = scale * dLogit * (c === y ? dPhi : 1);
-        dCos[b * centres + c * subcenters + best[b * classes + c]] = g;
+        const e = Math.exp(scale * (c === y ? phi : cos[row + c]) - max);
+        exps[c] = e;
+        sum += e;
+      }
+      total += Math.log(sum) + max - scale * phi;
+      const factor = scale / (sum * batch);
+      for (let c = 0; c < classes; c++) {
+        const g = c === y ? (factor * exps[c] - scale / batch) * dPhi : factor * exps[c];
+        dCos[b * centres + c * subcenters + best[row + c]] = g;
       }
     }
 
-    // d loss / d embeddings = dCos·Ŵ; d loss / d Ŵ = dCosᵀ·E, then through ŵ = w/‖w‖.
-    const dCosMatrix: Matrix = { rows: batch, cols: centres, data: dCos };
-    const gradient = await gemm(dCosMatrix, unitMatrix);
-    const dUnit = (await gemm(dCosMatrix, embeddings, { transA: true })).data;
+    // With ŵ_r = w_r/n_r: d loss / d e_b = Σ_r dCos_br·ŵ_r, d loss / d ŵ_r = Σ_b dCos_br·e_b, and
+    // through the normalisation d loss / d w_r = (d ŵ_r − ŵ_r·t_r)/n_r where
+    // t_r = ŵ_r·d ŵ_r = Σ_b dCos_br·cos_br. Both products take dCos scaled by 1/n_r.
+    const along = new Float64Array(centres);
+    for (let b = 0; b < batch; b++) {
+      for (let r = 0; r < centres; r++) {
+        const i = b * centres + r;
+        along[r] += dCos[i] * cosines[i];
+        dCos[i] *= inverseNorms[r];
+      }
+    }
+    const scaled: Matrix = { rows: batch, cols: centres, data: dCos };
+    const gradient = await gemm(scaled, weights);
+    const dWeights = (await gemm(scaled, embeddings, { transA: true })).data;
     for (let r = 0; r < centres; r++) {
       const row = r * dim;
-      let dot = 0;
-      for (let j = 0; j < dim; j++) dot += unit[row + j] * dUnit[row + j];
-      const inv = inverseNorms[r];
-      for (let j = 0; j < dim; j++) dUnit[row + j] = (dUnit[row + j] - unit[row + j] * dot) * inv;
+      const f = along[r] * inverseNorms[r] * inverseNorms[r];
+      if (f === 0) continue;
+      for (let j = 0; j < dim; j++) dWeights[row + j] -= f * w[row + j];
     }
-    addGradient(this.weights, dUnit);
+    addGradient(this.weights, dWeights);
     return { loss: total / batch, gradient };
   }
 
