@@ -83,39 +83,36 @@ export class IndexDatabase {
     readonly file: string,
     readonly readOnly: boolean,
   ) {
-    const db_ = db;
     this.statements = {
-      meta: db_.prepare('SELECT name, value FROM meta'),
-      metaValue: db_.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
-      setMeta: db_.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
-      byImageId: db_.prepare('SELECT key, image_id, ad, path FROM items WHERE image_id = ?'),
-      byKey: db_.prepare('SELECT key, image_id, ad, path FROM items WHERE key = ?'),
-      vector: db_.prepare('SELECT vector FROM vectors WHERE key = ?').pluck(),
-      byKeys: db_.prepare(
+      meta: db.prepare('SELECT name, value FROM meta'),
+      metaValue: db.prepare('SELECT value FROM meta WHERE name = ?').pluck(),
+      setMeta: db.prepare('INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)'),
+      byImageId: db.prepare('SELECT key, image_id, ad, path FROM items WHERE image_id = ?'),
+      byKey: db.prepare('SELECT key, image_id, ad, path FROM items WHERE key = ?'),
+      vector: db.prepare('SELECT vector FROM vectors WHERE key = ?').pluck(),
+      byKeys: db.prepare(
         'SELECT i.key AS key, i.image_id AS image_id, i.ad AS ad, i.path AS path ' +
           'FROM json_each(?) j JOIN items i ON i.key = j.value',
       ),
-      vectorsByKeys: db_.prepare(
+      vectorsByKeys: db.prepare(
         'SELECT v.key AS key, v.vector AS vector FROM json_each(?) j JOIN vectors v ON v.key = j.value',
       ),
-      insertItem: db_.prepare(
+      insertItem: db.prepare(
         'INSERT INTO items (image_id, ad, path, generation) VALUES (?, ?, ?, ?)',
       ),
-      updateItem: db_.prepare('UPDATE items SET ad = ?, path = ?, generation = ? WHERE key = ?'),
-      insertVector: db_.prepare('INSERT INTO vectors (key, vector) VALUES (?, ?)'),
-      deleteItem: db_.prepare('DELETE FROM items WHERE key = ?'),
-      deleteVector: db_.prepare('DELETE FROM vectors WHERE key = ?'),
-      insertRemoved: db_.prepare('INSERT OR REPLACE INTO removed (key, generation) VALUES (?, ?)'),
-      removedSince: db_
-        .prepare('SELECT key FROM removed WHERE generation > ? ORDER BY key')
-        .pluck(),
-      changedSince: db_.prepare(
+      updateItem: db.prepare('UPDATE items SET ad = ?, path = ?, generation = ? WHERE key = ?'),
+      insertVector: db.prepare('INSERT INTO vectors (key, vector) VALUES (?, ?)'),
+      deleteItem: db.prepare('DELETE FROM items WHERE key = ?'),
+      deleteVector: db.prepare('DELETE FROM vectors WHERE key = ?'),
+      insertRemoved: db.prepare('INSERT OR REPLACE INTO removed (key, generation) VALUES (?, ?)'),
+      removedSince: db.prepare('SELECT key FROM removed WHERE generation > ? ORDER BY key').pluck(),
+      changedSince: db.prepare(
         'SELECT i.key AS key, i.ad AS ad, v.vector AS vector FROM items i ' +
           'JOIN vectors v ON v.key = i.key WHERE i.generation > ? ORDER BY i.key',
       ),
-      countChangedSince: db_.prepare('SELECT count(*) FROM items WHERE generation > ?').pluck(),
-      allItems: db_.prepare('SELECT key, image_id, ad, path FROM items ORDER BY key'),
-      allVectors: db_.prepare(
+      countChangedSince: db.prepare('SELECT count(*) FROM items WHERE generation > ?').pluck(),
+      allItems: db.prepare('SELECT key, image_id, ad, path FROM items ORDER BY key'),
+      allVectors: db.prepare(
         'SELECT i.key AS key, i.ad AS ad, v.vector AS vector FROM items i ' +
           'JOIN vectors v ON v.key = i.key ORDER BY i.key',
       ),
