@@ -7,16 +7,14 @@
  * does nothing.
  */
 import { openIndex } from '../src/index/embedded.js';
-import { ClusteredSource, type ClusteredSpec } from '../src/index/synthetic.js';
 import { setQuiet } from '../src/util/log.js';
+import { readNpy } from '../src/util/npy.js';
 
 /** What the benchmark asks the serving process to do. */
 export interface ServeRequest {
   folder: string;
-  spec: ClusteredSpec;
-  /** Number of queries, and the seed of their member sequence. */
-  queries: number;
-  querySeed: number;
+  /** A .npy file with one query vector per row. */
+  queriesFile: string;
   k: number;
   /** Report the ids found for this many first queries. */
   recallQueries: number;
@@ -38,20 +36,10 @@ export interface ServeReport {
   found: string[][];
 }
 
-/** Row q of the query sequence belongs to this cluster (spread over all clusters). */
-export function queryCluster(row: number, clusters: number): number {
-  return (Math.imul(row + 1, 2654435761) >>> 0) % clusters;
-}
-
 async function serve(request: ServeRequest): Promise<ServeReport> {
   setQuiet(true);
-  const source = new ClusteredSource(request.spec);
-  const d = request.spec.dimensions;
-  const queries = source.members(request.queries, request.querySeed, (row) =>
-    queryCluster(row, request.spec.clusters),
-  );
-  // The query generator's centres are not part of a service's memory: drop them first.
-  (source.centres as { data: Float32Array }).data = new Float32Array(0);
+  const queries = readNpy(request.queriesFile);
+  const d = queries.cols;
 
   const started = performance.now();
   const index = await openIndex(request.folder, {
@@ -65,7 +53,7 @@ async function serve(request: ServeRequest): Promise<ServeReport> {
   const latenciesMs: number[] = [];
   const found: string[][] = [];
   const cpu = process.cpuUsage();
-  for (let q = 0; q < request.queries; q++) {
+  for (let q = 0; q < queries.rows; q++) {
     const query = queries.data.subarray(q * d, (q + 1) * d);
     const start = performance.now();
     const matches = await index.search(query, request.k);
@@ -73,12 +61,12 @@ async function serve(request: ServeRequest): Promise<ServeReport> {
     if (q < request.recallQueries) found.push(matches.map((match) => match.imageId));
   }
   const used = process.cpuUsage(cpu);
-  const cpuMsPerQuery = (used.user + used.system) / 1000 / request.queries;
+  const cpuMsPerQuery = (used.user + used.system) / 1000 / queries.rows;
   const rssAfterQueries = process.memoryUsage().rss;
 
   const batchStart = performance.now();
   await index.searchBatch(queries, request.k);
-  const batchQueriesPerSecond = request.queries / ((performance.now() - batchStart) / 1000);
+  const batchQueriesPerSecond = queries.rows / ((performance.now() - batchStart) / 1000);
   await index.close();
   return {
     openSeconds,
