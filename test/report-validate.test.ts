@@ -122,6 +122,15 @@ test('bad fields are named with their path, expectation and received value', () 
     'report.grouping.target: expected a finite number from 0 to 1, got 2 (number)',
   );
   assert.equal(
+    errorOf('grouping', {
+      curve: [],
+      chosen: { threshold: 0.5, precision: 0.9, recall: 0.5 },
+      target: 0.9,
+      ads: { curve: [], chosen: { threshold: 0.6, precision: 1.5, recall: 0.5 } },
+    }),
+    'report.grouping.ads.chosen.precision: expected a number from 0 to 1, got 1.5 (number)',
+  );
+  assert.equal(
     errorOf('timings', { train: -1 }),
     'report.timings.train: expected a finite number ≥ 0, got -1 (number)',
   );

@@ -160,7 +160,7 @@ async function buildFixture(): Promise<{ report: RunReport; dir: string }> {
     reference: hydrogenTorchReference,
     history: { steps, epochs: epochRecords, bestEpoch: 2 },
     gallery: { queries },
-    grouping: { curve, chosen: curve[8], target: 0.85 },
+    grouping: { curve, chosen: curve[8], target: 0.85, ads: { curve, chosen: curve[9] } },
     timings: { embed: 812.4, train: 185.2, evaluate: 12.5 },
   };
   return { report, dir };
@@ -219,6 +219,8 @@ test('report.html renders in Chromium with charts, a worst-first gallery and esc
     assert.equal(await seriesCount('validation'), 4);
     assert.equal(await seriesCount('grouping-threshold'), 2);
     assert.equal(await seriesCount('grouping-pr'), 1);
+    assert.equal(await seriesCount('grouping-ads-threshold'), 2);
+    assert.equal(await seriesCount('grouping-ads-pr'), 1);
     const reference = page.locator('svg[data-chart="validation"] path.series').nth(3);
     assert.equal(await reference.getAttribute('data-series'), 'reference mAP@50');
     assert.ok(await reference.getAttribute('stroke-dasharray'));

@@ -1,9 +1,9 @@
 /**
  * The SQLite side of the embedded index: the source of truth. `index.sqlite` (WAL journal) holds
  *
- * - `meta`: format version, dimensions, model id, scalar kind, graph settings, the write
- *   `generation` (one more per committed change), the stored `count`, and which generation the
- *   saved ANN file reflects (`ann_generation`, `ann_bytes`);
+ * - `meta`: format version, dimensions, model id and source, scalar kind, graph settings, the
+ *   write `generation` (one more per committed change), the stored `count`, and which generation
+ *   the saved ANN file reflects (`ann_generation`, `ann_bytes`);
  * - `items`: one row per image: integer `key` (never reused, so the ANN graph can use it), unique
  *   `image_id`, `ad`, `path`, and the `generation` that last wrote the row;
  * - `vectors`: the float32 vector of each key (kept apart from `items` so that looking up the
@@ -28,6 +28,8 @@ export interface IndexMeta {
   format: number;
   dimensions: number;
   modelId?: string;
+  /** Where the embedding model can be found again (a run folder, or "pretrained"). */
+  modelSource?: string;
   scalar: string;
   connectivity: number;
   expansionAdd: number;
@@ -195,10 +197,12 @@ export class IndexDatabase {
       return Number(value);
     };
     const modelId = values.get('model_id');
+    const modelSource = values.get('model_source');
     return {
       format: number('format'),
       dimensions: number('dimensions'),
       modelId: typeof modelId === 'string' ? modelId : undefined,
+      modelSource: typeof modelSource === 'string' ? modelSource : undefined,
       scalar: String(values.get('scalar')),
       connectivity: number('connectivity'),
       expansionAdd: number('expansion_add'),

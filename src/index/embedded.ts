@@ -56,6 +56,12 @@ export interface OpenIndexOptions {
    * models are not comparable.
    */
   modelId?: string;
+  /**
+   * Where that model can be found again (a training run folder, or "pretrained"), so that a
+   * search can embed query photos with it. Recorded by every writable open that gives it (the
+   * latest location wins when a run folder moves); it is a note, not checked like `modelId`.
+   */
+  modelSource?: string;
   /** How the ANN graph stores vectors (see `ScalarKind`). Fixed at creation; default 'f32'. */
   scalar?: ScalarKind;
   /** Default search mode of this handle (see `SearchMode`); default 'ann'. */
@@ -161,6 +167,11 @@ export async function openIndex(
       db.setMeta('model_id', checked.modelId);
       meta.modelId = checked.modelId;
     }
+    const source = checked.modelSource;
+    if (source !== undefined && source !== meta.modelSource && !checked.readOnly) {
+      db.setMeta('model_source', source);
+      meta.modelSource = source;
+    }
     const index = new EmbeddedIndex(folder, db, meta, checked);
     if (!checked.readOnly) removeStaleTemporaryFiles(folder);
     if (index.mode === 'ann') index.prepareGraph();
@@ -174,6 +185,7 @@ export async function openIndex(
 interface CheckedOptions {
   dimensions?: number;
   modelId?: string;
+  modelSource?: string;
   scalar?: ScalarKind;
   mode: SearchMode;
   connectivity?: number;
@@ -220,6 +232,12 @@ function checkOptions(options: OpenIndexOptions): CheckedOptions {
   ) {
     invalidParameter('openIndex option "modelId"', 'a non-empty string', options.modelId);
   }
+  if (
+    options.modelSource !== undefined &&
+    (typeof options.modelSource !== 'string' || options.modelSource.length === 0)
+  ) {
+    invalidParameter('openIndex option "modelSource"', 'a non-empty string', options.modelSource);
+  }
   const create = flag('create');
   const readOnly = flag('readOnly');
   if (create && readOnly) {
@@ -231,6 +249,7 @@ function checkOptions(options: OpenIndexOptions): CheckedOptions {
   return {
     dimensions: integer('dimensions', 1, 65536),
     modelId: options.modelId,
+    modelSource: options.modelSource,
     scalar: options.scalar,
     mode: options.mode ?? 'ann',
     connectivity: integer('connectivity', 2, 1024),
@@ -710,6 +729,7 @@ export class EmbeddedIndex implements VectorStore {
     };
     if (meta.modelId !== undefined) result.modelId = meta.modelId;
     else if (this.modelId !== undefined) result.modelId = this.modelId;
+    if (meta.modelSource !== undefined) result.modelSource = meta.modelSource;
     return result;
   }
 

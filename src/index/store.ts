@@ -114,6 +114,8 @@ export interface IndexInfo {
   mode: SearchMode;
   /** The embedding model the vectors come from, when it was recorded. */
   modelId?: string;
+  /** Where that model can be found again (a run folder, or "pretrained"), when recorded. */
+  modelSource?: string;
   /** HNSW edges per node. */
   connectivity: number;
   /** HNSW candidate list size while inserting. */

@@ -10,19 +10,36 @@ import type { Settings } from '../config/schema.js';
 import type { DatasetItem } from '../data/dataset.js';
 import type { OnBadImage } from '../image/bad-images.js';
 import { SamebikeError } from '../util/errors.js';
+import { sha256 } from '../util/fs.js';
 import type { Matrix } from '../util/npy.js';
 import { averageViews, meanViews, testFeatures } from './embed.js';
-import { resolveSettings, type ResolvedSettings } from './settings.js';
+import { backboneFromSettings, resolveSettings, type ResolvedSettings } from './settings.js';
 import { headFromJSON, type Head } from '../train/heads.js';
 
 export const MODEL_FORMAT = 'samebike-model';
 
-/** The grouping threshold calibrated on labelled data, saved with the model. */
-export interface GroupingCalibration {
+/** One calibrated threshold with the pairwise precision and recall it had where calibrated. */
+export interface CalibratedThreshold {
+  /** Cosine similarity: pairs at least this similar count as the same bike. */
   threshold: number;
-  targetPrecision: number;
+  /** Pairwise precision at the threshold on the held-out data, 0–1. */
   precision: number;
+  /** Pairwise recall at the threshold on the held-out data, 0–1. */
   recall: number;
+}
+
+/**
+ * The grouping thresholds calibrated on labelled held-out photos, saved with the model: the
+ * photo threshold (grouping photos, the within-ad check) and the ad threshold (grouping ads).
+ */
+export interface GroupingCalibration extends CalibratedThreshold {
+  targetPrecision: number;
+  /**
+   * The threshold for grouping ads, calibrated on held-out ads split into made-up reposts
+   * (`calibrateAdThreshold`). Absent when no held-out ad had two photos, and in models saved
+   * before it was calibrated.
+   */
+  ads?: CalibratedThreshold;
 }
 
 /** model.json */
@@ -92,4 +109,46 @@ export async function embedWithModel(
     ? await model.head.embed(meanViews(features.features))
     : averageViews(features.features);
   return { embeddings, photos: features.kept.map((i) => photos[i]), modelId: features.modelId };
+}
+
+/**
+ * The id of the embedding a model computes, as recorded in search indexes: the backbone's id, a
+ * hash of every setting that changes the embedding (backbone file and normalisation, input size,
+ * fit, test-time views, pooling) and of the head's weights. Models with equal ids embed a photo
+ * alike; embeddings of models with different ids are not comparable. A custom ONNX backbone is
+ * identified by its path and settings, not its content.
+ *
+ * @example
+ * embeddingModelId(loadModel('run/')) // 'head-mobilenet_v2_mid-3f2a9c0d41b7e826'
+ */
+export function embeddingModelId(model: LoadedModel): string {
+  const s = model.settings.settings;
+  const spec = backboneFromSettings(model.settings);
+  const recipe = [
+    spec.id,
+    s['backbone.onnx'],
+    s['backbone.layout'],
+    s['backbone.mean'],
+    s['backbone.std'],
+    s['backbone.feature_output'],
+    s['backbone.feature_map_output'],
+    s['image.width'],
+    s['image.height'],
+    s['image.fit'],
+    s['image.flip_tta'],
+    s['image.scales'],
+    s['features.pooling'],
+    s['features.pooling'] === 'gem' ? s['features.gem_p'] : null,
+  ];
+  const head = model.head ? JSON.stringify(model.head.toJSON()) : '';
+  const hash = sha256(`${JSON.stringify(recipe)}\n${head}`).slice(0, 16);
+  return `${model.head ? 'head' : 'pretrained'}-${spec.id}-${hash}`;
+}
+
+/**
+ * Where a model can be loaded from again, as recorded in search indexes: "pretrained", or the
+ * absolute path of the run folder (or model file) it was loaded from.
+ */
+export function modelSource(model: LoadedModel): string {
+  return model.name === 'pretrained' ? 'pretrained' : resolve(model.name);
 }

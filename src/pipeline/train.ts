@@ -19,7 +19,7 @@ import type { Settings } from '../config/schema.js';
 import { labelsOf, type DatasetItem } from '../data/dataset.js';
 import { extractFeatures } from '../embed/features.js';
 import { augmentViews } from '../embed/views.js';
-import { calibrateThreshold, type Calibration } from '../group/calibrate.js';
+import { calibrateAdThreshold, calibrateThreshold, type Calibration } from '../group/calibrate.js';
 import type { OnBadImage } from '../image/bad-images.js';
 import { splitDataset } from '../metrics/split.js';
 import { writeReport } from '../report/render.js';
@@ -60,6 +60,8 @@ export interface TrainOutcome {
   out: string;
   seconds: number;
   calibration?: Calibration;
+  /** The ad grouping threshold, calibrated on held-out ads split into made-up reposts. */
+  adCalibration?: Calibration;
 }
 
 /** The trainer's settings from samebike's settings. */
@@ -261,8 +263,13 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
       `  (zero-shot ${zeroShot.map_at_k.toFixed(4)}, reference run 0.769)`,
   );
 
-  // 7. Grouping threshold on the held-out photos.
-  const calibration = await calibrate(embeddings, labels, split.queries, s);
+  // 7. Grouping thresholds (photos, ads) on the held-out photos.
+  const { photos: calibration, ads: adCalibration } = await calibrate(
+    embeddings,
+    labels,
+    split.queries,
+    s,
+  );
 
   // 8. Outputs.
   writeNpy(join(out, 'embeddings.npy'), embeddings);
@@ -289,6 +296,11 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
       targetPrecision: s['grouping.target_precision'],
       precision: calibration.precision,
       recall: calibration.recall,
+      ads: adCalibration && {
+        threshold: adCalibration.threshold,
+        precision: adCalibration.precision,
+        recall: adCalibration.recall,
+      },
     },
     createdAt: new Date().toISOString(),
   };
@@ -344,6 +356,18 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
         recall: calibration.recall,
       },
       target: s['grouping.target_precision'],
+      ads: adCalibration && {
+        curve: adCalibration.curve.map((c) => ({
+          threshold: c.threshold,
+          precision: c.precision,
+          recall: c.recall,
+        })),
+        chosen: {
+          threshold: adCalibration.threshold,
+          precision: adCalibration.precision,
+          recall: adCalibration.recall,
+        },
+      },
     },
     timings: { total_seconds: seconds },
   };
@@ -351,28 +375,46 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
   log(
     `wrote ${out}: model/, metrics.json, predictions.csv, embeddings.npy, report.html (${seconds.toFixed(1)} s)`,
   );
-  return { zeroShot, trained, bestEpoch: result.bestEpoch, out, seconds, calibration };
+  return {
+    zeroShot,
+    trained,
+    bestEpoch: result.bestEpoch,
+    out,
+    seconds,
+    calibration,
+    adCalibration,
+  };
 }
 
+/**
+ * The grouping thresholds on the held-out photos: photos (same ad = same bike) and ads (each ad
+ * split into two made-up reposts). Either is left out, with a warning, when the held-out photos
+ * cannot calibrate it (no two share an ad; no ad has two of them).
+ */
 async function calibrate(
   embeddings: Matrix,
   labels: Int32Array,
   heldOut: Int32Array,
   s: Settings,
-): Promise<Calibration | undefined> {
+): Promise<{ photos?: Calibration; ads?: Calibration }> {
   const subset = selectRows(embeddings, heldOut);
   const subsetLabels = Int32Array.from(heldOut, (i) => labels[i]);
   const k = Math.min(s['grouping.neighbors'], heldOut.length - 1);
-  if (k < 1) return undefined;
+  if (k < 1) return {};
   const knn = await rankGallery(subset, subset, k, { exclude: (q) => q });
-  const calibration = calibrateThreshold(knn, subsetLabels, {
-    targetPrecision: s['grouping.target_precision'],
-  });
-  if (calibration.positivePairs === 0) {
-    warn('no two held-out photos share an ad: the grouping threshold cannot be calibrated');
-    return undefined;
-  }
-  return calibration;
+  const options = { targetPrecision: s['grouping.target_precision'] };
+  const attempt = (what: string, run: () => Calibration): Calibration | undefined => {
+    try {
+      return run();
+    } catch (error) {
+      if (!(error instanceof SamebikeError)) throw error;
+      warn(`no ${what} grouping threshold calibrated on the held-out photos: ${error.message}`);
+      return undefined;
+    }
+  };
+  const photos = attempt('photo', () => calibrateThreshold(knn, subsetLabels, options));
+  if (!photos) return {};
+  return { photos, ads: attempt('ad', () => calibrateAdThreshold(knn, subsetLabels, options)) };
 }
 
 function exportOnnx(resolved: ResolvedSettings, head: Head, path: string): void {

@@ -145,6 +145,11 @@ export interface GroupingSummary {
   chosen: ThresholdPoint;
   /** The precision the threshold had to reach, 0–1. */
   target: number;
+  /**
+   * The same for grouping ads (pairs of ads instead of photos), calibrated on held-out ads split
+   * into made-up reposts; to the same target precision.
+   */
+  ads?: { curve: ThresholdPoint[]; chosen: ThresholdPoint };
 }
 
 /** Everything the HTML report shows about one training run. */

@@ -177,6 +177,13 @@ export function validateReport(report: unknown): asserts report is RunReport {
     );
     checkPoint(grouping.chosen, 'report.grouping.chosen');
     finite(grouping.target, 'report.grouping.target', 0, 1);
+    if (grouping.ads !== undefined) {
+      const ads = object(grouping.ads, 'report.grouping.ads');
+      array(ads.curve, 'report.grouping.ads.curve').forEach((p, i) =>
+        checkPoint(p, `report.grouping.ads.curve[${i}]`),
+      );
+      checkPoint(ads.chosen, 'report.grouping.ads.chosen');
+    }
   }
 
   if (r.timings !== undefined) {
