@@ -23,11 +23,14 @@ export interface OptionSpec {
   min?: number;
   /** Largest allowed value for integer and number options. */
   max?: number;
+  /** The option may be given several times; its value is then the list of values given. */
+  repeatable?: boolean;
 }
 
-export type OptionValues = Record<string, string | number | boolean | undefined>;
+export type OptionValues = Record<string, string | number | boolean | string[] | undefined>;
 
 export interface Command {
+  /** One word, or two for a subcommand ("index add": run as `samebike index add`). */
   name: string;
   /** One line for the command list. */
   summary: string;
@@ -70,7 +73,9 @@ export function parseOptions(command: Command, argv: string[]): OptionValues {
       }
       i++;
     }
-    values[name] = convert(spec, raw);
+    const value = convert(spec, raw);
+    if (spec.repeatable) values[name] = [...((values[name] as string[]) ?? []), String(value)];
+    else values[name] = value;
   }
   for (const spec of command.options) {
     if (values[spec.name] === undefined && spec.default !== undefined) {

@@ -53,3 +53,36 @@ export const seedOption: OptionSpec = {
   min: -1,
   doc: 'Random seed of splits, sampling and initialisation (overrides training.seed; -1 picks one).',
 };
+
+export const modelOption: OptionSpec = {
+  name: 'model',
+  kind: 'string',
+  placeholder: 'RUN_DIR|pretrained',
+  required: true,
+  doc: 'A training run folder (its model/model.json), or "pretrained" for the backbone alone (view-averaged features, L2-normalised).',
+};
+
+export const indexOption: OptionSpec = {
+  name: 'index',
+  kind: 'path',
+  placeholder: 'DIR',
+  required: true,
+  doc: 'Folder of the search index (index.sqlite and the HNSW graph file vectors.usearch).',
+};
+
+export const scalarOption: OptionSpec = {
+  name: 'scalar',
+  kind: 'choice',
+  choices: ['f32', 'f16', 'i8'],
+  doc: 'How a new index stores vectors in its HNSW graph: f32 (full precision), f16 (half the memory, similarity error about 1e-3) or i8 (a quarter, about 1e-2; results are re-ranked exactly). Fixed when the index is created (default f32).',
+};
+
+export const batchOption: OptionSpec = {
+  name: 'batch',
+  kind: 'integer',
+  placeholder: 'N',
+  min: 1,
+  max: 1000000,
+  default: 1000,
+  doc: 'Photos per atomic write to the index: a killed run keeps the batches it committed, and a rerun adds the rest.',
+};

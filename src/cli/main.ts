@@ -26,16 +26,29 @@ export async function main(argv: string[]): Promise<number> {
     setDebug(true);
     argv = argv.filter((_, i) => i !== verbose);
   }
-  const [name, ...rest] = argv;
+  const [name, subcommand] = argv;
   if (!name || name === '--help' || name === 'help' || name === '-h') {
     output(usage());
     return name ? 0 : 1;
   }
-  const command: Command | undefined = commands.find((c) => c.name === name);
+  const command: Command | undefined =
+    commands.find((c) => c.name === `${name} ${subcommand}`) ??
+    commands.find((c) => c.name === name);
   if (!command) {
+    const family = commands.filter((c) => c.name.startsWith(`${name} `));
+    if (family.length > 0) {
+      const names = family.map((c) => c.name.slice(name.length + 1)).join(', ');
+      const got = subcommand === undefined ? 'nothing' : `"${subcommand}"`;
+      process.stderr.write(
+        `samebike ${name}: expected a subcommand (${names}), got ${got}\n` +
+          `  see samebike ${family[0].name} --help\n`,
+      );
+      return 2;
+    }
     process.stderr.write(`samebike: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
+  const rest = argv.slice(command.name.split(' ').length);
   if (rest.includes('--help') || rest.includes('-h')) {
     output(formatHelp(command));
     return 0;

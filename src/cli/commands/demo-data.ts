@@ -21,7 +21,13 @@ export const demoDataCommand: Command = {
       default: 40,
       doc: 'Number of ads (bikes) to draw.',
     },
-    { name: 'out', kind: 'path', placeholder: 'DIR', default: 'demo-data', doc: 'Output folder.' },
+    {
+      name: 'out',
+      kind: 'path',
+      placeholder: 'DIR',
+      default: 'demo-data',
+      doc: 'Output folder for images/, labels.csv, ads.csv and demo.json (created if missing).',
+    },
     {
       name: 'seed',
       kind: 'integer',

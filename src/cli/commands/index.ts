@@ -4,6 +4,11 @@ import { demoCommand } from './demo.js';
 import { demoDataCommand } from './demo-data.js';
 import { embedCommand } from './embed.js';
 import { evaluateCommand } from './evaluate.js';
+import { groupCommand } from './group.js';
+import { indexAddCommand } from './index-add.js';
+import { indexInfoCommand } from './index-info.js';
+import { indexRemoveCommand } from './index-remove.js';
+import { searchCommand } from './search.js';
 import { trainCommand } from './train.js';
 
 export const commands: Command[] = [
@@ -12,4 +17,9 @@ export const commands: Command[] = [
   embedCommand,
   trainCommand,
   evaluateCommand,
+  indexAddCommand,
+  indexRemoveCommand,
+  indexInfoCommand,
+  searchCommand,
+  groupCommand,
 ];
