@@ -18,7 +18,7 @@ export const demoCommand: Command = {
       kind: 'path',
       placeholder: 'DIR',
       default: 'samebike-demo',
-      doc: 'Output folder.',
+      doc: 'Output folder: data/ (the drawn ads), run/ (model and report), index/ (the search index) and groups/ (groups.csv, groups.json, metrics.json).',
     },
     {
       name: 'ads',
@@ -63,6 +63,8 @@ export const demoCommand: Command = {
           ...result.train.trained,
           zero_shot: result.train.zeroShot,
           out: result.train.out,
+          groups: result.group?.out,
+          ad_groups: result.group?.metrics.adGroups,
         }),
       );
     return 0;
