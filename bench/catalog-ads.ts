@@ -11,7 +11,11 @@
  * - a tilted view (rotation ±6°) with changed light (brightness 0.75–1.25, saturation 0.7–1.3);
  * - every photo: JPEG quality 60–92, and a small perspective squash (width 85–100 %).
  *
+ * - scene `photo` (default): every whole view gets its own background, drawn from six colours;
+ *   scene `ad`: one background per ad, the seller's room (see `Scene`).
+ *
  * Usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad, default 6] [seed]
+ *   [photo|ad]
  * It writes OUT_DIR/images/<ad>/<n>.jpg and OUT_DIR/labels.csv (image,label). The photos are
  * derived from files without a stated licence: never commit or ship the output.
  */
@@ -35,7 +39,12 @@ function between(random: Random, lo: number, hi: number): number {
 }
 
 /** One seller-style photo of the bike in `source`; `kind` picks the recipe. */
-async function makePhoto(source: Buffer, kind: number, random: Random): Promise<Buffer> {
+async function makePhoto(
+  source: Buffer,
+  kind: number,
+  random: Random,
+  scene: [number, number, number] | undefined,
+): Promise<Buffer> {
   const meta = await sharp(source).metadata();
   const w = meta.width ?? 400;
   const h = meta.height ?? 225;
@@ -76,7 +85,7 @@ async function makePhoto(source: Buffer, kind: number, random: Random): Promise<
     const bike = await sharp(rgba, { raw: { width: bw, height: bh, channels: 4 } })
       .png()
       .toBuffer();
-    const bg = backgrounds[Math.floor(random() * backgrounds.length)];
+    const bg = scene ?? backgrounds[Math.floor(random() * backgrounds.length)];
     const left = Math.round(random() * (w - bw));
     const top = Math.round(random() * (h - bh));
     image = sharp({
@@ -94,24 +103,39 @@ async function makePhoto(source: Buffer, kind: number, random: Random): Promise<
   return image.jpeg({ quality: Math.round(between(random, 60, 92)) }).toBuffer();
 }
 
+/**
+ * Where the whole views are photographed: `photo` draws a background for every photo (the bike
+ * is seen in different rooms, the harder case), `ad` one background per ad (a seller photographs
+ * one bike in one place, as on a marketplace).
+ */
+export type Scene = 'photo' | 'ad';
+
 /** Writes the ads; returns the number of photos. */
 export async function buildCatalogAds(
   sourceDir: string,
   outDir: string,
   photosPerAd = 6,
   seed = 1,
+  scene: Scene = 'photo',
 ): Promise<number> {
   const files = readdirSync(sourceDir)
     .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
     .sort();
+  if (files.length === 0) {
+    throw new Error(
+      `catalog-ads: no .jpg, .png or .webp files in ${sourceDir}; give the folder that holds the photos (for the bike catalog: its images/ subfolder)`,
+    );
+  }
   const rows: string[][] = [];
   for (const [i, file] of files.entries()) {
     const random = createRandom(seed * 100_003 + i);
     const ad = `ad-${String(i + 1).padStart(4, '0')}`;
     mkdirSync(join(outDir, 'images', ad), { recursive: true });
     const source = await sharp(join(sourceDir, file)).toBuffer();
+    const adScene =
+      scene === 'ad' ? backgrounds[Math.floor(random() * backgrounds.length)] : undefined;
     for (let n = 0; n < photosPerAd; n++) {
-      const photo = await makePhoto(source, n, random);
+      const photo = await makePhoto(source, n, random, adScene);
       const name = `${ad}/${n + 1}.jpg`;
       await sharp(photo).toFile(join(outDir, 'images', name));
       rows.push([name, ad]);
@@ -122,13 +146,19 @@ export async function buildCatalogAds(
 }
 
 if (process.argv[1]?.endsWith('catalog-ads.js')) {
-  const [source, out, perAd, seed] = process.argv.slice(2);
-  if (!source || !out) {
+  const [source, out, perAd, seed, scene] = process.argv.slice(2);
+  if (!source || !out || (scene !== undefined && scene !== 'photo' && scene !== 'ad')) {
     console.error(
-      'usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad] [seed]',
+      'usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad] [seed] [photo|ad]',
     );
     process.exit(2);
   }
-  const n = await buildCatalogAds(source, out, Number(perAd ?? 6), Number(seed ?? 1));
+  const n = await buildCatalogAds(
+    source,
+    out,
+    Number(perAd ?? 6),
+    Number(seed ?? 1),
+    (scene ?? 'photo') as Scene,
+  );
   console.log(`wrote ${n} photos to ${out}`);
 }
