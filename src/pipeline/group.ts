@@ -39,7 +39,7 @@ import {
 import { toGroupRows, writeGroups } from '../group/output.js';
 import { checkWithinAds, type WithinAdCheck } from '../group/within-ad.js';
 import type { OnBadImage } from '../image/bad-images.js';
-import { openIndex } from '../index/embedded.js';
+import { openIndex, type EmbeddedIndex } from '../index/embedded.js';
 import type { NeighborLists, ScalarKind } from '../index/store.js';
 import { readCsv, writeCsv } from '../util/csv.js';
 import { SamebikeError } from '../util/errors.js';
@@ -101,6 +101,20 @@ export function knnForPhotos(
     if (embeddings) sortRow(indices, similarities, i * k, slot);
   }
   return { k, indices, similarities };
+}
+
+/**
+ * The k-NN lists of the given photos from an index (see `knnForPhotos`); similarities are exact:
+ * from the f32 graph, or recomputed from `embeddings` for f16 and i8 graphs.
+ */
+export async function photoNeighbors(
+  index: EmbeddedIndex,
+  imageIds: readonly string[],
+  k: number,
+  embeddings: Matrix,
+): Promise<KnnLists> {
+  const lists = await index.neighbors(k);
+  return knnForPhotos(lists, imageIds, index.scalar === 'f32' ? undefined : embeddings);
 }
 
 function dot(m: Matrix, i: number, j: number): number {
@@ -446,15 +460,12 @@ export async function runGroup(job: GroupJob): Promise<GroupOutcome> {
   const neighborsStart = performance.now();
   const k = Math.min(job.model.settings.settings['grouping.neighbors'], added.count - 1);
   const index = await openIndex(indexFolder, { readOnly: true });
-  let lists: NeighborLists;
-  let scalar: ScalarKind;
+  let knn: KnnLists;
   try {
-    lists = await index.neighbors(k);
-    scalar = index.scalar;
+    knn = await photoNeighbors(index, images, k, embeddings);
   } finally {
     await index.close();
   }
-  const knn = knnForPhotos(lists, images, scalar === 'f32' ? undefined : embeddings);
   const neighborSeconds = (performance.now() - neighborsStart) / 1000;
 
   // Ads, with photos moved into other ads on purpose when asked.

@@ -19,8 +19,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { DatasetItem } from '../data/dataset.js';
 import type { OnBadImage } from '../image/bad-images.js';
-import { DATABASE_FILE, openIndex } from '../index/embedded.js';
-import type { IndexInfo, IndexItem, ScalarKind } from '../index/store.js';
+import { DATABASE_FILE, openIndex, type EmbeddedIndex } from '../index/embedded.js';
+import type { AddSummary, IndexInfo, IndexItem, ScalarKind } from '../index/store.js';
 import { SamebikeError } from '../util/errors.js';
 import { info, warn } from '../util/log.js';
 import type { Matrix } from '../util/npy.js';
@@ -169,30 +169,14 @@ export async function runIndexAdd(job: IndexAddJob): Promise<IndexAddResult> {
   };
   try {
     const pauseAfter = Number(process.env[PAUSE_AFTER_VARIABLE] ?? 0);
-    const batches = Math.ceil(photos.length / batchSize);
-    const progress = new Progress('index add', photos.length, 'img');
-    for (let batch = 0; batch < batches; batch++) {
-      const start = batch * batchSize;
-      const end = Math.min(photos.length, start + batchSize);
-      const items: IndexItem[] = [];
-      for (let i = start; i < end; i++) {
-        const photo = photos[i];
-        const item: IndexItem = {
-          imageId: photo.image,
-          path: photo.path,
-          vector: embeddings.data.subarray(i * embeddings.cols, (i + 1) * embeddings.cols),
-        };
-        if (photo.label !== undefined) item.ad = photo.label;
-        items.push(item);
-      }
-      const summary = await index.add(items);
-      result.added += summary.added;
-      result.replaced += summary.replaced;
-      result.unchanged += summary.unchanged;
-      result.batches++;
-      progress.tick(end - start);
-      if (batch + 1 === pauseAfter && batch + 1 < batches) await pauseUntilKilled(batch + 1);
-    }
+    const totals = await addEmbeddings(index, photos, embeddings, {
+      batchSize,
+      progress: new Progress('index add', photos.length, 'img'),
+      afterBatch: async (batch, batches) => {
+        if (batch === pauseAfter && batch < batches) await pauseUntilKilled(batch);
+      },
+    });
+    Object.assign(result, totals);
     result.count = await index.count();
   } finally {
     await index.close();
@@ -204,6 +188,59 @@ export async function runIndexAdd(job: IndexAddJob): Promise<IndexAddResult> {
       `it holds ${result.count} photos (${result.seconds.toFixed(1)} s)`,
   );
   return result;
+}
+
+/** What `addEmbeddings` wrote. */
+export interface AddTotals extends AddSummary {
+  /** Atomic writes made. */
+  batches: number;
+}
+
+/**
+ * Adds photos with their embeddings to an open index in batches, each batch one atomic `add`.
+ * The photo's `image` is the image id, `label` the ad, `path` the path.
+ *
+ * @param embeddings row i is the embedding of photos[i].
+ * @param options batchSize: photos per write; progress: ticked per photo; afterBatch: called
+ *   after each committed batch with its 1-based number and the number of batches.
+ */
+export async function addEmbeddings(
+  index: EmbeddedIndex,
+  photos: readonly Pick<DatasetItem, 'image' | 'label' | 'path'>[],
+  embeddings: Matrix,
+  options: {
+    batchSize: number;
+    progress?: Progress;
+    afterBatch?: (batch: number, batches: number) => Promise<void>;
+  },
+): Promise<AddTotals> {
+  const { batchSize } = options;
+  const { cols, data } = embeddings;
+  const totals: AddTotals = { added: 0, replaced: 0, unchanged: 0, batches: 0 };
+  const batches = Math.ceil(photos.length / batchSize);
+  for (let batch = 0; batch < batches; batch++) {
+    const start = batch * batchSize;
+    const end = Math.min(photos.length, start + batchSize);
+    const items: IndexItem[] = [];
+    for (let i = start; i < end; i++) {
+      const photo = photos[i];
+      const item: IndexItem = {
+        imageId: photo.image,
+        path: photo.path,
+        vector: data.subarray(i * cols, (i + 1) * cols),
+      };
+      if (photo.label !== undefined) item.ad = photo.label;
+      items.push(item);
+    }
+    const summary = await index.add(items);
+    totals.added += summary.added;
+    totals.replaced += summary.replaced;
+    totals.unchanged += summary.unchanged;
+    totals.batches++;
+    options.progress?.tick(end - start);
+    await options.afterBatch?.(batch + 1, batches);
+  }
+  return totals;
 }
 
 /** The crash-test hook: announces the pause and waits for a signal that never comes. */
