@@ -43,7 +43,7 @@ export const demoDataCommand: Command = {
       min: 1,
       max: 50,
       default: 3,
-      doc: 'Fewest photos per ad.',
+      doc: 'Fewest photos drawn for one ad (each ad gets between this and --max-photos).',
     },
     {
       name: 'max-photos',
@@ -52,7 +52,7 @@ export const demoDataCommand: Command = {
       min: 1,
       max: 50,
       default: 8,
-      doc: 'Most photos per ad.',
+      doc: 'Most photos drawn for one ad.',
     },
     jsonOption,
   ],
