@@ -176,6 +176,12 @@ test('the exported default backbone matches the in-process pipeline (cos ≥ 0.9
   const pipelines: EmbeddingPipeline[] = [
     { pooling: { kind: 'average' }, flip: false, stages: head },
     { pooling: { kind: 'gem', p: 3 }, flip: true, stages: head },
+    // The power stage (square roots of the pooled features), as heads with an input power start.
+    {
+      pooling: { kind: 'average' },
+      flip: false,
+      stages: [{ kind: 'power', exponent: 0.5 }, ...head],
+    },
   ];
   const results: Float32Array[] = [];
   for (const pipeline of pipelines) {
@@ -188,8 +194,9 @@ test('the exported default backbone matches the in-process pipeline (cos ≥ 0.9
     for (const cosine of rowCosines(exported, exported, 32)) assert.ok(Math.abs(cosine - 1) < 1e-6);
     results.push(exported);
   }
-  // The two pipelines really differ (pooling and flip change the embedding).
+  // The pipelines really differ (pooling, flip and the power change the embedding).
   for (const cosine of rowCosines(results[0], results[1], 32)) assert.ok(cosine < 0.999);
+  for (const cosine of rowCosines(results[0], results[2], 32)) assert.ok(cosine < 0.999);
   await backbone.close();
 });
 

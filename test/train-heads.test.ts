@@ -139,6 +139,41 @@ test('export stages, forward, embed and a JSON copy all give the same embedding'
   }
 });
 
+test('an input power is the first stage, kept by the JSON copy, and applied by forward', async () => {
+  const x = features(40, 7, 1);
+  const powered: Matrix = { ...x, data: x.data.map((v) => Math.sqrt(v)) };
+  const whitening = await fitWhitening(powered, { dim: 3, power: 0.5 });
+  const { mean, variance } = columnStatistics(powered);
+  const head = createHead(
+    { kind: 'linear', embeddingSize: 4, inputPower: 0.5 },
+    { mean, variance, whitening },
+  );
+  const stages = head.stages();
+  assert.deepEqual(stages[0], { kind: 'power', exponent: 0.5 });
+  // At the start the head is the whitening of the square-rooted features.
+  const expected = l2NormalizeRows(await applyWhitening(whitening, powered));
+  const embedded = await head.embed(x);
+  for (let r = 0; r < x.rows; r++) {
+    closeTo(
+      embedded.data.subarray(r * 4, r * 4 + 3),
+      expected.data.subarray(r * 3, r * 3 + 3),
+      1e-4,
+      1e-5,
+    );
+  }
+  closeTo((await head.forward(x)).data, embedded.data, 1e-5, 1e-6);
+  const copy = headFromJSON(JSON.parse(JSON.stringify(head.toJSON())));
+  assert.deepEqual((await copy.embed(x)).data, embedded.data);
+  assert.throws(
+    () =>
+      createHead(
+        { kind: 'linear', embeddingSize: 4, inputPower: 0 },
+        { mean, variance, whitening },
+      ),
+    /input power: expected a number in \(0, 4\]/,
+  );
+});
+
 test('the stages have the documented shapes', async () => {
   const { init } = await setup(3);
   const mlp = createHead({ kind: 'mlp', embeddingSize: 4, hiddenSize: 8 }, init).stages();

@@ -73,7 +73,14 @@ test('training improves nearest-neighbour accuracy of held-out photos over the s
     features: gatherRows(features, trainRows),
     labels: trainRows.map((i) => labels[i]),
   };
-  const config = { embeddingSize: 128, epochs: 6, batchSize: 64 };
+  // From the unsupervised PCA-whitening start, on the raw features, training has to do the work.
+  const config = {
+    embeddingSize: 128,
+    epochs: 6,
+    batchSize: 64,
+    headInit: 'pca' as const,
+    featurePower: 1,
+  };
 
   const start = await trainHead({ ...config, epochs: 0 }, data);
   const trained = await trainHead(config, data);
@@ -87,6 +94,24 @@ test('training improves nearest-neighbour accuracy of held-out photos over the s
     assert.ok(Math.abs(startEmbedding.data[i] - whitened.data[i]) < 1e-5);
   const losses = trained.history.slice(1).map((e) => e.loss as number);
   assert.ok(losses[losses.length - 1] < losses[0], `loss ${losses.join(', ')}`);
+});
+
+test('the default LDA start of square-rooted features already separates held-out photos', async () => {
+  const { features, labels } = clustered(200, 6, 1792, 1);
+  const queries = Array.from({ length: 200 }, (_, c) => c * 6);
+  const trainRows = Int32Array.from({ length: 1200 }, (_, i) => i).filter((i) => i % 6 !== 0);
+  const data = {
+    features: gatherRows(features, trainRows),
+    labels: trainRows.map((i) => labels[i]),
+  };
+  const pca = await trainHead({ embeddingSize: 128, epochs: 0, headInit: 'pca' }, data);
+  const lda = await trainHead({ embeddingSize: 128, epochs: 0 }, data);
+  assert.equal(lda.whitening, undefined);
+  assert.equal(lda.lda?.dim, 128);
+  assert.deepEqual(lda.head.stages()[0], { kind: 'power', exponent: 0.5 });
+  const before = await nearestNeighbourAccuracy(await pca.head.embed(features), labels, queries);
+  const after = await nearestNeighbourAccuracy(await lda.head.embed(features), labels, queries);
+  assert.ok(after >= before + 0.05, `accuracy PCA start ${before}, LDA start ${after}`);
 });
 
 /** A small, fast data set: 30 ads × 4 photos × 2 views in 24-d. */

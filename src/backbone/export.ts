@@ -47,6 +47,11 @@ export type Stage =
   | { kind: 'affine'; weight: Matrix; bias: Float32Array }
   /** y = max(x, 0). */
   | { kind: 'relu' }
+  /**
+   * y = sign(x)·|x|^exponent, element by element (power normalisation: 0.5 is the square root,
+   * the Hellinger map for non-negative features; it damps the few strong activations).
+   */
+  | { kind: 'power'; exponent: number }
   /** y = x + inner(x); the inner stages must keep the dimension. */
   | { kind: 'residual'; stages: Stage[] }
   /** y = x / max(‖x‖₂, 1e-12), row by row. */
@@ -122,13 +127,18 @@ export function stageOutputDim(
         dim = dim ?? out;
         break;
       }
+      case 'power':
+        if (typeof stage.exponent !== 'number' || !(stage.exponent > 0 && stage.exponent <= 4)) {
+          invalidParameter(`${where}.exponent`, 'a number in (0, 4]', stage.exponent);
+        }
+        break;
       case 'relu':
       case 'l2norm':
         break;
       default:
         invalidParameter(
           `${where}.kind`,
-          'affine, relu, residual or l2norm',
+          'affine, relu, power, residual or l2norm',
           (stage as Stage).kind,
         );
     }
@@ -149,6 +159,16 @@ export function l2Normalize(x: Matrix): Matrix {
   return { rows: x.rows, cols: x.cols, data: out };
 }
 
+/** sign(x)·|x|^exponent of every element; returns a new matrix. */
+export function signedPower(x: Matrix, exponent: number): Matrix {
+  const data = new Float32Array(x.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = x.data[i];
+    data[i] = v >= 0 ? Math.pow(v, exponent) : -Math.pow(-v, exponent);
+  }
+  return { rows: x.rows, cols: x.cols, data };
+}
+
 /** Applies the stages to a batch of pooled features, in TypeScript (affine via gemm). */
 export async function applyStages(x: Matrix, stages: Stage[]): Promise<Matrix> {
   stageOutputDim(stages, x.cols);
@@ -164,6 +184,8 @@ export async function applyStages(x: Matrix, stages: Stage[]): Promise<Matrix> {
       const data = new Float32Array(current.data.length);
       for (let i = 0; i < data.length; i++) data[i] = current.data[i] > 0 ? current.data[i] : 0;
       current = { rows: current.rows, cols: current.cols, data };
+    } else if (stage.kind === 'power') {
+      current = signedPower(current, stage.exponent);
     } else if (stage.kind === 'residual') {
       const inner = await applyStages(current, stage.stages);
       const data = new Float32Array(current.data.length);
@@ -388,6 +410,12 @@ class HeadBuilder {
         current = this.node('Gemm', [current, w, b], { transB: 1 }, output);
       } else if (stage.kind === 'relu') {
         current = this.node('Relu', [current], undefined, output);
+      } else if (stage.kind === 'power') {
+        const magnitude = this.node('Pow', [
+          this.node('Abs', [current]),
+          this.scalar('power_exponent', stage.exponent),
+        ]);
+        current = this.node('Mul', [this.node('Sign', [current]), magnitude], undefined, output);
       } else if (stage.kind === 'residual') {
         const inner = this.stages(current, stage.stages);
         current = this.node('Add', [current, inner], undefined, output);
@@ -679,6 +707,8 @@ function describeStages(stages: Stage[]): unknown[] {
       ? { kind: 'affine', in: s.weight.cols, out: s.weight.rows }
       : s.kind === 'residual'
         ? { kind: 'residual', stages: describeStages(s.stages) }
-        : { kind: s.kind },
+        : s.kind === 'power'
+          ? { kind: 'power', exponent: s.exponent }
+          : { kind: s.kind },
   );
 }

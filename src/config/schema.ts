@@ -21,14 +21,14 @@ export interface SettingSpec {
 export const settingSpecs = {
   'image.width': {
     kind: 'integer',
-    default: 320,
+    default: 448,
     min: 32,
     max: 2048,
     doc: 'Input width of the backbone in pixels (usual 224–512).',
   },
   'image.height': {
     kind: 'integer',
-    default: 320,
+    default: 448,
     min: 32,
     max: 2048,
     doc: 'Input height of the backbone in pixels (usual 224–512).',
@@ -101,6 +101,13 @@ export const settingSpecs = {
     max: 10,
     doc: 'GeM exponent p (1 = average, large = max; usual 3).',
   },
+  'features.power': {
+    kind: 'number',
+    default: 0.5,
+    min: 0.05,
+    max: 4,
+    doc: 'Power normalisation of the pooled features before the head, sign(x)·|x|^p (0.5 = square root, which keeps a few strong activations from dominating; 1 = off). Part of the trained model and its ONNX export.',
+  },
   'features.augmented_views': {
     kind: 'integer',
     default: 4,
@@ -142,6 +149,19 @@ export const settingSpecs = {
     max: 1,
     doc: 'PCA-whitening strength used to initialise the head: eigenvalue^-power (0.5 = full whitening, 0 = plain PCA).',
   },
+  'head.init': {
+    kind: 'choice',
+    default: 'lda',
+    choices: ['lda', 'pca'],
+    doc: 'Where the head starts: lda (the projection that best separates the training ads: learned whitening) or pca (PCA-whitening, which ignores the labels).',
+  },
+  'head.lda_shrinkage': {
+    kind: 'number',
+    default: 0.1,
+    min: 0,
+    max: 1,
+    doc: 'Shrinkage of the LDA within-ad scatter towards a multiple of the identity: small values (0.01) fit the training ads, larger ones (0.1–0.3) carry over better to unseen ads.',
+  },
   'loss.kind': {
     kind: 'choice',
     default: 'arcface',
@@ -150,10 +170,10 @@ export const settingSpecs = {
   },
   'loss.margin': {
     kind: 'number',
-    default: 0.3,
+    default: 0.8,
     min: 0,
     max: 1,
-    doc: 'ArcFace additive angular margin in radians (usual 0.1–0.5).',
+    doc: 'ArcFace additive angular margin in radians (usual 0.1–0.5 from a random start; 0.8 here, since the LDA start already separates the training ads and a small margin leaves nothing to learn).',
   },
   'loss.scale': {
     kind: 'number',
@@ -204,7 +224,7 @@ export const settingSpecs = {
   },
   'training.learning_rate': {
     kind: 'number',
-    default: 0.001,
+    default: 0.0003,
     min: 0,
     max: 10,
     doc: 'Peak learning rate of the head (usual 1e-4–1e-2 for AdamW).',

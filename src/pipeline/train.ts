@@ -71,6 +71,9 @@ export function trainConfigFrom(s: Settings, seed: number): Partial<TrainConfig>
     embeddingSize: s['head.embedding_size'],
     hiddenSize: s['head.hidden_size'],
     whiteningPower: s['head.whitening_power'],
+    headInit: s['head.init'],
+    ldaShrinkage: s['head.lda_shrinkage'],
+    featurePower: s['features.power'],
     lossKind: s['loss.kind'],
     margin: s['loss.margin'],
     scale: s['loss.scale'],
@@ -94,7 +97,7 @@ export function trainConfigFrom(s: Settings, seed: number): Partial<TrainConfig>
 function formatEpoch(e: EpochStats, epochs: number, k: number): string {
   const m = e.metrics;
   const parts = [`epoch ${e.epoch}/${epochs}`];
-  parts.push(e.loss === undefined ? 'start (whitening)' : `loss ${e.loss.toFixed(4)}`);
+  parts.push(e.loss === undefined ? 'start (LDA or whitening)' : `loss ${e.loss.toFixed(4)}`);
   parts.push(`lr ${e.lr.toExponential(2)}`);
   if (m.map_at_k !== undefined) {
     parts.push(

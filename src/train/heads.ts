@@ -1,5 +1,8 @@
 /**
- * Embedding heads trained on frozen backbone features. Every head first standardises its input
+ * Embedding heads trained on frozen backbone features. Every head first (optionally) maps each
+ * feature to sign(x)·|x|^p (power normalisation; p = 0.5 turns average-pooled activations into
+ * their square roots, the Hellinger map, which keeps a few strong activations from dominating),
+ * then standardises its input
  * with batch-norm statistics of the training features (x̂ = (x − mean) / std, a fixed affine map;
  * optionally followed by a learnable per-feature scale and shift, γ·x̂ + β), then:
  *
@@ -17,7 +20,7 @@
  * the first affine) that the ONNX export reproduces; `embed` applies exactly those stages.
  */
 import { SamebikeError, invalidParameter } from '../util/errors.js';
-import { applyStages, type Stage } from '../backbone/export.js';
+import { applyStages, signedPower, type Stage } from '../backbone/export.js';
 import { base64ToFloats, floatsToBase64 } from '../linalg/base64.js';
 import { gemm, type Matrix } from '../linalg/gemm.js';
 import type { Whitening } from '../linalg/pca.js';
@@ -44,15 +47,20 @@ export interface HeadOptions {
   learnableAffine?: boolean;
   /** Seed of the random parts of the initialisation. Default 0. */
   seed?: number;
+  /** Exponent p of the power normalisation of the input; 1 (default) leaves it out. */
+  inputPower?: number;
 }
 
 /** What the initialisation needs from the training features. */
 export interface HeadInit {
-  /** Per-feature mean and population variance of the training features. */
+  /** Per-feature mean and population variance of the training features (after the power). */
   mean: ArrayLike<number>;
   variance: ArrayLike<number>;
-  /** The PCA-whitening fitted on the same features; its dim may be below the embedding size. */
-  whitening: Whitening;
+  /**
+   * The projection the head starts from, fitted on the same (powered) features: a PCA-whitening
+   * or an LDA; its dim may be below the embedding size.
+   */
+  whitening: Pick<Whitening, 'inputDim' | 'dim' | 'projection' | 'bias'>;
 }
 
 /** A trainable embedding head. */
@@ -85,6 +93,8 @@ export interface HeadJSON {
   outputDim: number;
   hiddenSize: number;
   learnableAffine: boolean;
+  /** Exponent of the input's power normalisation (absent: 1, none). */
+  inputPower?: number;
   /** Standardisation: mean and 1/std per input feature. */
   mean: string;
   inverseStd: string;
@@ -100,7 +110,11 @@ export function createHead(options: HeadOptions, init: HeadInit): Head {
   const hidden = options.hiddenSize ?? 1024;
   const affine = options.learnableAffine ?? false;
   const seed = options.seed ?? 0;
+  const inputPower = options.inputPower ?? 1;
   const inputDim = init.whitening.inputDim;
+  if (typeof inputPower !== 'number' || !(inputPower > 0 && inputPower <= 4)) {
+    invalidParameter('input power', 'a number in (0, 4] (1 = none, 0.5 = square root)', inputPower);
+  }
   if (!['linear', 'mlp', 'residual'].includes(kind)) {
     invalidParameter('head kind', 'linear, mlp or residual', kind);
   }
@@ -138,7 +152,7 @@ export function createHead(options: HeadOptions, init: HeadInit): Head {
     }
     whitenedBias[i] = dot + w.bias[i];
   }
-  const base = new HeadBase(kind, inputDim, d, hidden, affine, mean, inverseStd);
+  const base = new HeadBase(kind, inputDim, d, hidden, affine, mean, inverseStd, inputPower);
   base.initialize(whitened, whitenedBias, seed);
   return base;
 }
@@ -156,6 +170,12 @@ export function headFromJSON(json: unknown, source = 'head'): Head {
     throw new SamebikeError(`${source}: unknown head kind ${String(j.kind)}`);
   }
   const inputDim = j.inputDim as number;
+  if (
+    j.inputPower !== undefined &&
+    !(typeof j.inputPower === 'number' && j.inputPower > 0 && j.inputPower <= 4)
+  ) {
+    invalidParameter(`${source}.inputPower`, 'a number in (0, 4]', j.inputPower);
+  }
   const head = new HeadBase(
     j.kind as HeadKind,
     inputDim,
@@ -164,6 +184,7 @@ export function headFromJSON(json: unknown, source = 'head'): Head {
     Boolean(j.learnableAffine),
     base64ToFloats(j.mean, `${source}.mean`, inputDim),
     base64ToFloats(j.inverseStd, `${source}.inverseStd`, inputDim),
+    j.inputPower ?? 1,
   );
   head.load(j.fixed ?? {}, j.parameters ?? {}, source);
   return head;
@@ -206,6 +227,7 @@ class HeadBase implements Head {
     readonly learnableAffine: boolean,
     private readonly mean: Float32Array,
     private readonly inverseStd: Float32Array,
+    readonly inputPower = 1,
   ) {
     const d = outputDim;
     const h = hiddenSize;
@@ -286,7 +308,8 @@ class HeadBase implements Head {
         'use features from the backbone and pooling the head was trained on',
       );
     }
-    const standardized = this.standardize(x);
+    const powered = this.inputPower === 1 ? x : signedPower(x, this.inputPower);
+    const standardized = this.standardize(powered);
     let input = standardized;
     if (this.learnableAffine) {
       const gamma = this.param('standardize.gamma').value;
@@ -448,6 +471,14 @@ class HeadBase implements Head {
   }
 
   stages(): Stage[] {
+    const stages = this.affineStages();
+    return this.inputPower === 1
+      ? stages
+      : [{ kind: 'power', exponent: this.inputPower }, ...stages];
+  }
+
+  /** The stages after the power normalisation. */
+  private affineStages(): Stage[] {
     // The standardisation (and γ, β) is s = a ⊙ x + c with a = γ/std, c = β − γ·mean/std; it
     // folds into the first affine: W·s + b = (W·diag(a))·x + (W·c + b).
     const n = this.inputDim;
@@ -533,6 +564,7 @@ class HeadBase implements Head {
       outputDim: this.outputDim,
       hiddenSize: this.hiddenSize,
       learnableAffine: this.learnableAffine,
+      ...(this.inputPower === 1 ? {} : { inputPower: this.inputPower }),
       mean: floatsToBase64(this.mean),
       inverseStd: floatsToBase64(this.inverseStd),
       fixed,

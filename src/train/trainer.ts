@@ -3,9 +3,11 @@
  *
  * 1. groups the feature rows into photos (several rows of one photo are its cached views) and
  *    labels into classes;
- * 2. fits the PCA-whitening (unless one is given) and the standardisation statistics, builds the
- *    head so that it starts as the whitened zero-shot embedding, and sets the class weights of an
- *    ArcFace loss to the class means of those starting embeddings;
+ * 2. power-normalises the features (square roots by default), fits the starting projection on
+ *    them — an LDA of the training classes by default, or a PCA-whitening (unless one is given)
+ *    — and the standardisation statistics, builds the head so that it starts as that projection
+ *    of the features, and sets the class weights of an ArcFace loss to the class means of those
+ *    starting embeddings;
  * 3. validates the untrained start as epoch 0, then trains epoch by epoch (a batch of photos, one
  *    random view each; forward, loss, backward, optional clipping, one optimiser step at the
  *    scheduled learning rate), validating after each epoch;
@@ -22,9 +24,18 @@ import { Progress } from '../util/progress.js';
 import { createRandom } from '../util/rng.js';
 import type { Matrix } from '../linalg/gemm.js';
 import { columnStatistics } from '../linalg/normalize.js';
+import { fitLda, type Lda } from '../linalg/lda.js';
 import { fitWhitening, type Whitening } from '../linalg/pca.js';
+import { signedPower } from '../backbone/export.js';
 import { resolveTrainConfig, type TrainConfig } from './config.js';
-import { cloneHead, createHead, headFromJSON, type Head, type HeadJSON } from './heads.js';
+import {
+  cloneHead,
+  createHead,
+  headFromJSON,
+  type Head,
+  type HeadInit,
+  type HeadJSON,
+} from './heads.js';
 import { createLoss, type EmbeddingLoss, type LossJSON } from './losses/index.js';
 import { createOptimizer, type OptimizerState } from './optim.js';
 import { clipGradients, zeroGradients, type Parameter } from './params.js';
@@ -40,8 +51,9 @@ export interface TrainData {
   /** Which photo every row is a view of (any integers); absent = every row is its own photo. */
   photoOf?: Int32Array;
   /**
-   * A PCA-whitening to start from (e.g. the one the zero-shot baseline uses). When absent it is
-   * fitted on the training rows (at most WHITENING_ROWS of them, drawn with the run's seed).
+   * A PCA-whitening to start from, fitted on the power-normalised features (with headInit pca).
+   * When absent it is fitted on the training rows (at most WHITENING_ROWS of them, drawn with
+   * the run's seed).
    */
   whitening?: Whitening;
 }
@@ -116,8 +128,10 @@ export interface TrainResult {
   history: EpochStats[];
   /** The label values in class order (class i of the loss is label classLabels[i]). */
   classLabels: number[];
-  /** The whitening the head started from (absent when resumed). */
+  /** The PCA-whitening the head started from (absent with an LDA start or when resumed). */
   whitening?: Whitening;
+  /** The LDA the head started from (absent with a PCA start or when resumed). */
+  lda?: Lda;
 }
 
 /** Rows the whitening is fitted on at most (a seeded sample beyond that). */
@@ -156,6 +170,7 @@ export async function trainHead(
 
   let head: Head;
   let whitening: Whitening | undefined;
+  let lda: Lda | undefined;
   const loss = createLoss({
     kind: config.lossKind,
     classes: classLabels.length,
@@ -174,8 +189,17 @@ export async function trainHead(
     head = headFromJSON(resumeFrom.head, 'checkpoint head');
     loss.loadParameters(resumeFrom.loss, 'checkpoint loss');
   } else {
-    whitening = data.whitening ?? (await fitTrainingWhitening(data.features, config));
-    const statistics = columnStatistics(data.features);
+    const powered =
+      config.featurePower === 1 ? data.features : signedPower(data.features, config.featurePower);
+    let start: HeadInit['whitening'];
+    if (config.headInit === 'lda' && !data.whitening) {
+      lda = await fitTrainingLda(powered, rowClasses, config);
+      start = lda;
+    } else {
+      whitening = data.whitening ?? (await fitTrainingWhitening(powered, config));
+      start = whitening;
+    }
+    const statistics = columnStatistics(powered);
     head = createHead(
       {
         kind: config.headKind,
@@ -183,8 +207,9 @@ export async function trainHead(
         hiddenSize: config.hiddenSize,
         learnableAffine: config.learnableAffine,
         seed: mixSeed(config.seed, 1),
+        inputPower: config.featurePower,
       },
-      { mean: statistics.mean, variance: statistics.variance, whitening },
+      { mean: statistics.mean, variance: statistics.variance, whitening: start },
     );
     await initializeClassWeights(loss, head, data.features, rowClasses, views, config);
   }
@@ -307,6 +332,7 @@ export async function trainHead(
     history,
     classLabels,
     whitening,
+    lda,
   };
 }
 
@@ -382,20 +408,44 @@ function prepareData(data: TrainData): PreparedData {
   };
 }
 
-async function fitTrainingWhitening(features: Matrix, config: TrainConfig): Promise<Whitening> {
-  let rows = features;
-  if (features.rows > WHITENING_ROWS) {
-    const random = createRandom(mixSeed(config.seed, 2));
-    const picked = Array.from({ length: features.rows }, (_, i) => i);
-    for (let i = 0; i < WHITENING_ROWS; i++) {
-      const j = i + Math.floor(random() * (picked.length - i));
-      [picked[i], picked[j]] = [picked[j], picked[i]];
-    }
-    rows = gatherRows(
-      features,
-      Int32Array.from(picked.slice(0, WHITENING_ROWS).sort((a, b) => a - b)),
+/** At most WHITENING_ROWS row numbers of `rows`, a sample drawn with the run's seed, sorted. */
+function sampleRows(rows: number, config: TrainConfig): Int32Array | undefined {
+  if (rows <= WHITENING_ROWS) return undefined;
+  const random = createRandom(mixSeed(config.seed, 2));
+  const picked = Array.from({ length: rows }, (_, i) => i);
+  for (let i = 0; i < WHITENING_ROWS; i++) {
+    const j = i + Math.floor(random() * (picked.length - i));
+    [picked[i], picked[j]] = [picked[j], picked[i]];
+  }
+  return Int32Array.from(picked.slice(0, WHITENING_ROWS).sort((a, b) => a - b));
+}
+
+/**
+ * The LDA of the training rows' classes (on at most WHITENING_ROWS rows), with as many
+ * directions as the embedding size allows: at most classes − 1; the rest start at zero.
+ */
+async function fitTrainingLda(
+  features: Matrix,
+  rowClasses: Int32Array,
+  config: TrainConfig,
+): Promise<Lda> {
+  const sample = sampleRows(features.rows, config);
+  const rows = sample ? gatherRows(features, sample) : features;
+  const classes = sample ? sample.map((r) => rowClasses[r]) : rowClasses;
+  const distinct = new Set(classes).size;
+  const dim = Math.min(config.embeddingSize, distinct - 1, rows.cols);
+  if (dim < config.embeddingSize) {
+    debug(
+      `training: the LDA start has ${dim} directions (classes − 1 or the feature size); the ` +
+        `other ${config.embeddingSize - dim} embedding dimensions start at zero`,
     );
   }
+  return fitLda(rows, classes, { dim, shrinkage: config.ldaShrinkage, seed: config.seed });
+}
+
+async function fitTrainingWhitening(features: Matrix, config: TrainConfig): Promise<Whitening> {
+  const sample = sampleRows(features.rows, config);
+  const rows = sample ? gatherRows(features, sample) : features;
   const dim = Math.min(config.embeddingSize, rows.rows - 1, rows.cols);
   if (dim < config.embeddingSize) {
     debug(

@@ -39,7 +39,7 @@ export const embedCommand: Command = {
       placeholder: 'PIXELS',
       min: 32,
       max: 2048,
-      doc: 'Input width and height of the backbone (overrides image.width and image.height; default 320).',
+      doc: 'Input width and height of the backbone (overrides image.width and image.height; default 448).',
     },
     {
       name: 'fit',

@@ -21,7 +21,7 @@ export const trainCommand: Command = {
   summary:
     'learn an embedding from labelled ads, validate it like the reference run, write a report',
   description:
-    'Computes (or reads from the cache) backbone features of every photo and of augmented views of the training photos, scores the pretrained features (zero-shot), then trains the head from its PCA-whitening start and keeps the best epoch by validation mAP@k. ' +
+    'Computes (or reads from the cache) backbone features of every photo and of augmented views of the training photos, scores the pretrained features (zero-shot), then trains the head from its start (an LDA of the training ads on square-rooted features, or PCA-whitening) and keeps the best epoch by validation mAP@k. ' +
     'Writes OUT/model/ (model.json and model.onnx: image tensor to normalised embedding), metrics.json (zero-shot and trained), predictions.csv (top-k similar photos per query with cosine similarity), embeddings.npy, images.csv, history.json, train.log and report.html. ' +
     'The backbone stays frozen: fine-tuning convolutions is too slow on CPUs.',
   options: [
