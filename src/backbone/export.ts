@@ -2,8 +2,8 @@
  * Exporting a trained embedding model as ONE self-contained ONNX file that runs in
  * onnxruntime-node, onnxruntime-web or any other ONNX runtime:
  *
- *   image → backbone → pooling (average, max or GeM) → [average with the mirror image's pooled
- *   features] → stages (affine, relu, residual, l2norm) → `embedding` (batch × D, unit length)
+ *   image → backbone → pooling (average, max or GeM) → stages (power, affine, relu, residual,
+ *   l2norm) → [+ the mirror image's embedding, normalised] → `embedding` (batch × D, unit length)
  *
  * The input is the backbone's own input tensor, same name and convention (for the default
  * backbone: float32 NHWC RGB, values pixel/255). The backbone's graph is spliced, not rebuilt:
@@ -11,7 +11,8 @@
  * dropped, and the head's nodes, initializers and output are appended. The same code therefore
  * exports the default backbone and any user ONNX backbone. For flip averaging the backbone's
  * nodes are copied once more under the prefix `samebike/flip/`, reading a mirrored copy of the
- * input (Slice with step −1 on the width axis); the weights are shared, not copied.
+ * input (Slice with step −1 on the width axis); the backbone's weights are shared, not copied
+ * (the head's, small, are written twice).
  *
  * This file also holds the in-process pipeline the export must reproduce (embedImages,
  * applyStages), used by tests and by anyone who wants embeddings without an exported file.
@@ -64,7 +65,7 @@ export interface EmbeddingPipeline {
    * max, or GeM with exponent p (default 3).
    */
   pooling: Pooling;
-  /** Average the pooled features of the image and its horizontal mirror (test-time flip). */
+  /** Average the embeddings of the image and its horizontal mirror (test-time flip). */
   flip: boolean;
   /** The head. The output is always L2-normalised; a final l2norm stage is added when missing. */
   stages: Stage[];
@@ -242,22 +243,28 @@ function missingFeatureMap(spec: BackboneSpec, pooling: Pooling): SamebikeError 
 }
 
 /**
- * The embedding pipeline in process: backbone → pooling → optional flip average → stages →
- * L2 normalisation. This is what an exported model must reproduce.
+ * The embedding pipeline in process: backbone → pooling → stages → L2 normalisation, and with
+ * flip the same for the mirror image, the two embeddings averaged and normalised again. This is
+ * what an exported model must reproduce.
  */
 export async function embedImages(
   backbone: Backbone,
   images: RgbImage[],
   pipeline: EmbeddingPipeline,
 ): Promise<Matrix> {
-  let pooled = await pooledFeatures(backbone, images, pipeline.pooling);
-  if (pipeline.flip) {
-    const mirrored = await pooledFeatures(backbone, images.map(flipImage), pipeline.pooling);
-    const data = new Float32Array(pooled.data.length);
-    for (let i = 0; i < data.length; i++) data[i] = (pooled.data[i] + mirrored.data[i]) * 0.5;
-    pooled = { rows: pooled.rows, cols: pooled.cols, data };
-  }
-  return applyStages(pooled, withFinalNorm(pipeline.stages));
+  const stages = withFinalNorm(pipeline.stages);
+  const embedded = await applyStages(
+    await pooledFeatures(backbone, images, pipeline.pooling),
+    stages,
+  );
+  if (!pipeline.flip) return embedded;
+  const mirrored = await applyStages(
+    await pooledFeatures(backbone, images.map(flipImage), pipeline.pooling),
+    stages,
+  );
+  const data = new Float32Array(embedded.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = embedded.data[i] + mirrored.data[i];
+  return l2Normalize({ rows: embedded.rows, cols: embedded.cols, data });
 }
 
 // ---------------------------------------------------------------- reading the backbone graph
@@ -638,15 +645,17 @@ export function exportEmbeddingModel(
     }
   }
 
-  // The head: pooling, flip average, stages, output.
+  // The head: pooling, stages, output; with flip the stages run on both pooled features (their
+  // weights written twice) and the two unit embeddings are added and normalised.
   const head = new HeadBuilder(opset, 'head');
-  let pooled = head.pool(sourceName, pipeline.pooling, fromFeatureMap);
+  const pooled = head.pool(sourceName, pipeline.pooling, fromFeatureMap);
   if (pipeline.flip) {
     const pooledMirror = head.pool(rename(sourceName), pipeline.pooling, fromFeatureMap);
-    const sum = head.node('Add', [pooled, pooledMirror]);
-    pooled = head.node('Mul', [sum, head.scalar('half', 0.5)]);
+    const sum = head.node('Add', [head.stages(pooled, stages), head.stages(pooledMirror, stages)]);
+    head.l2norm(sum, EMBEDDING_OUTPUT);
+  } else {
+    head.stages(pooled, stages, EMBEDDING_OUTPUT);
   }
-  head.stages(pooled, stages, EMBEDDING_OUTPUT);
   const output: ValueSpec = {
     name: EMBEDDING_OUTPUT,
     dataType: DataType.FLOAT,

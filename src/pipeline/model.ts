@@ -12,7 +12,7 @@ import type { OnBadImage } from '../image/bad-images.js';
 import { SamebikeError } from '../util/errors.js';
 import { sha256 } from '../util/fs.js';
 import type { Matrix } from '../util/npy.js';
-import { averageViews, meanViews, testFeatures } from './embed.js';
+import { averageViews, embedViews, testFeatures } from './embed.js';
 import { backboneFromSettings, resolveSettings, type ResolvedSettings } from './settings.js';
 import { headFromJSON, type Head } from '../train/heads.js';
 
@@ -98,7 +98,7 @@ export function loadModel(ref: string, configPath?: string): LoadedModel {
   };
 }
 
-/** Embeds photos with a model: test-view features → mean → head → L2-normalised rows. */
+/** Embeds photos with a model: test-view features → head → average of the views' embeddings. */
 export async function embedWithModel(
   model: LoadedModel,
   photos: DatasetItem[],
@@ -106,7 +106,7 @@ export async function embedWithModel(
 ): Promise<{ embeddings: Matrix; photos: DatasetItem[]; modelId: string }> {
   const features = await testFeatures(photos, model.settings, options);
   const embeddings = model.head
-    ? await model.head.embed(meanViews(features.features))
+    ? await embedViews(model.head, features.features)
     : averageViews(features.features);
   return { embeddings, photos: features.kept.map((i) => photos[i]), modelId: features.modelId };
 }

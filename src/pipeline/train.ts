@@ -33,7 +33,7 @@ import { SamebikeError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/fs.js';
 import { info, warn } from '../util/log.js';
 import { writeNpy, type Matrix } from '../util/npy.js';
-import { averageViews, meanViews, testFeatures } from './embed.js';
+import { averageViews, embedViews, testFeatures } from './embed.js';
 import { MODEL_FORMAT, type ModelFile } from './model.js';
 import { metricSummary, retrieve, selectRows, type RetrievalRun } from './retrieve.js';
 import {
@@ -179,7 +179,6 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
   });
   const photos = test.kept.map((i) => job.photos[i]);
   const { labels, names } = labelsOf(photos);
-  const mean = meanViews(test.features);
 
   // 2. The split.
   const split = splitDataset(labels, {
@@ -243,7 +242,13 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
     rows,
     {
       validate: async (head: Head) => {
-        const run = await retrieve(await head.embed(mean), labels, split.queries, split.gallery, s);
+        const run = await retrieve(
+          await embedViews(head, test.features),
+          labels,
+          split.queries,
+          split.gallery,
+          s,
+        );
         return metricSummary(run.evaluation);
       },
       selectMetric: 'map_at_k',
@@ -258,7 +263,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
   log(`best epoch ${result.bestEpoch} (of ${s['training.epochs']}, by mAP@${k})`);
 
   // 6. Final embeddings, metrics and predictions.
-  const embeddings = await best.embed(mean);
+  const embeddings = await embedViews(best, test.features);
   const final = await retrieve(embeddings, labels, split.queries, split.gallery, s);
   const trained = metricSummary(final.evaluation);
   log(
