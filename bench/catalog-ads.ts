@@ -16,7 +16,8 @@
  *
  * Usage: node dist/bench/catalog-ads.js SOURCE_DIR OUT_DIR [photos per ad, default 6] [seed]
  *   [photo|ad]
- * It writes OUT_DIR/images/<ad>/<n>.jpg and OUT_DIR/labels.csv (image,label). The photos are
+ * It writes OUT_DIR/images/<ad>/<n>.jpg and OUT_DIR/labels.csv (image,label), and for the
+ * grouping evaluation OUT_DIR/train.csv and OUT_DIR/reposts.csv (see writeGroupingSplit). The photos are
  * derived from files without a stated licence: never commit or ship the output.
  */
 import { mkdirSync, readdirSync } from 'node:fs';
@@ -142,7 +143,30 @@ export async function buildCatalogAds(
     }
   }
   writeCsv(join(outDir, 'labels.csv'), ['image', 'label'], rows);
+  writeGroupingSplit(outDir, rows, HELD_OUT_ADS);
   return rows.length;
+}
+
+/** Ads kept out of training for the grouping evaluation (the last ones in file order). */
+export const HELD_OUT_ADS = 30;
+
+/**
+ * The grouping evaluation's files: train.csv (every ad but the last `heldOut`, to train and
+ * calibrate on) and reposts.csv (the last `heldOut` ads, each split into the ad, photos 1, 3, 5,
+ * and a made-up repost `<ad>-repost`, photos 2, 4, 6; the column `bike` holds the true bike).
+ */
+function writeGroupingSplit(outDir: string, rows: string[][], heldOut: number): void {
+  const ads = [...new Set(rows.map((r) => r[1]))];
+  const held = new Set(ads.slice(Math.max(0, ads.length - heldOut)));
+  const train = rows.filter((r) => !held.has(r[1]));
+  const reposts = rows
+    .filter((r) => held.has(r[1]))
+    .map(([image, ad]) => {
+      const n = Number(/(\d+)\.jpg$/.exec(image)?.[1] ?? 1);
+      return [image, n % 2 === 1 ? ad : `${ad}-repost`, ad];
+    });
+  writeCsv(join(outDir, 'train.csv'), ['image', 'label'], train);
+  writeCsv(join(outDir, 'reposts.csv'), ['image', 'label', 'bike'], reposts);
 }
 
 if (process.argv[1]?.endsWith('catalog-ads.js')) {
