@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { flagScores, injectForeignPhotos } from '../src/group/metrics.js';
 import { syntheticBikes } from '../src/group/synthetic.js';
-import { checkWithinAds, MAX_AD_PHOTOS } from '../src/group/within-ad.js';
+import { calibrateFlagThreshold, checkWithinAds, MAX_AD_PHOTOS } from '../src/group/within-ad.js';
 import type { Matrix } from '../src/util/npy.js';
 
 const close = (actual: number, expected: number, message?: string) =>
@@ -88,6 +88,54 @@ test('foreign photos injected into synthetic ads are flagged', () => {
   assert.ok(scores.precision >= 0.8, `precision ${scores.precision}`);
   // A foreign photo is never in its host ad's main group.
   for (let i = 0; i < e.rows; i++) if (foreign[i] && check.flag[i]) assert.ok(check.adGroup[i] > 0);
+});
+
+test('a flag threshold apart from the grouping threshold flags by the score alone', () => {
+  // Grouping at 0.9 would split ad A; flagging at 0.3 keeps its three bike photos.
+  const check = checkWithinAds(embeddings, ads, { threshold: 0.9, flagThreshold: 0.3 });
+  assert.deepEqual(Array.from(check.flag), [0, 0, 0, 1, 0, 1, 1]);
+  assert.deepEqual(Array.from(check.adGroup.subarray(0, 3)), [1, 0, 0]);
+});
+
+test('calibrateFlagThreshold keeps false flags to the rate and finds the moved photos', () => {
+  const { embeddings: e, bikes } = syntheticBikes({
+    photos: 800,
+    dim: 64,
+    seed: 5,
+    maxPhotosPerBike: 12,
+    photoNoise: [0.05, 0.6],
+  });
+  const adIds = Array.from(bikes, (b) => `ad${b}`);
+  const calibration = calibrateFlagThreshold(e, adIds, { falseFlagRate: 0.05, seed: 2 });
+  assert.equal(calibration.falseFlagRate, 0.05);
+  assert.equal(calibration.foreignPhotos, 80);
+  assert.ok(calibration.genuinePhotos > 600, `genuine ${calibration.genuinePhotos}`);
+  // The same moves again: genuine photos below the threshold are at most 5 %.
+  const { labels, foreign } = injectForeignPhotos(adIds, 0.1, 2);
+  const check = checkWithinAds(e, labels, { threshold: 0.5, flagThreshold: calibration.threshold });
+  let genuineFlagged = 0;
+  for (let i = 0; i < e.rows; i++) if (!foreign[i] && check.flag[i]) genuineFlagged++;
+  assert.ok(genuineFlagged <= 0.05 * calibration.genuinePhotos, `false flags ${genuineFlagged}`);
+  const scores = flagScores(check.flag, foreign);
+  close(scores.precision, calibration.precision);
+  close(scores.recall, calibration.recall);
+  assert.ok(scores.recall >= 0.9, `recall ${scores.recall}`);
+  assert.throws(
+    () => calibrateFlagThreshold(e, adIds, { falseFlagRate: 1 }),
+    /falseFlagRate: expected a fraction in \[0, 1\)/,
+  );
+  assert.throws(
+    () =>
+      calibrateFlagThreshold(
+        matrix([
+          [1, 0],
+          [0, 1],
+        ]),
+        ['a', 'b'],
+        { foreignRate: 0 },
+      ),
+    /no ad has two or more photos/,
+  );
 });
 
 test('checkWithinAds rejects bad input with errors that say what to do', () => {

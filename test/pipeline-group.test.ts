@@ -78,7 +78,9 @@ test('group with ads writes groups.csv, groups.json, metrics.json with model thr
   assert.deepEqual(metrics.thresholds, {
     photo: { value: model.grouping.threshold, from: 'model' },
     ad: { value: model.grouping.ads.threshold, from: 'model' },
+    flag: { value: model.grouping.flag.threshold, from: 'model' },
   });
+  assert.equal(model.grouping.flag.falseFlagRate, 0.05);
   const n = world.photos.length;
   assert.equal(metrics.photos, n);
   assert.equal(metrics.ads, 8);
@@ -95,6 +97,11 @@ test('group with ads writes groups.csv, groups.json, metrics.json with model thr
   for (const row of rows) {
     const score = Number(row.score);
     assert.ok(score >= -1 && score <= 1, `score ${score}`);
+    // Flags come from the calibrated flag threshold, not the grouping threshold.
+    // (scores are written to 6 decimals: skip a score within rounding of the threshold)
+    if (Math.abs(score - model.grouping.flag.threshold) > 1e-5) {
+      assert.equal(row.flag === '1', score < model.grouping.flag.threshold, `flag of ${row.image}`);
+    }
   }
 
   const document = JSON.parse(readFileSync(join(out, 'groups.json'), 'utf8'));

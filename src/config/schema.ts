@@ -354,6 +354,13 @@ export const settingSpecs = {
     max: 1,
     doc: 'Pairwise precision the grouping threshold is calibrated to.',
   },
+  'grouping.false_flag_rate': {
+    kind: 'number',
+    default: 0.05,
+    min: 0,
+    max: 0.5,
+    doc: "Share of an ad's genuine photos the within-ad check may flag as not fitting; the flag threshold is calibrated to it on held-out ads.",
+  },
   'grouping.neighbors': {
     kind: 'integer',
     default: 20,

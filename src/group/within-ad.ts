@@ -6,7 +6,10 @@
  * Per photo, a score: its median (or mean) cosine similarity to the ad's other photos. The median
  * is the default because it ignores the odd photos themselves: in an ad of five photos of one
  * bike and one stock picture, every bike photo keeps a high median, the stock picture a low one.
- * A photo is flagged when its score is below the threshold.
+ * A photo is flagged when its score is below the flag threshold. That is not the grouping
+ * threshold: grouping asks "surely the same bike?" (a high similarity, calibrated for pairwise
+ * precision), flagging asks "surely not?" (a low one). `calibrateFlagThreshold` sets it from
+ * labelled ads: the score below which only a chosen share of genuine photos fall.
  *
  * Known limits: a photo alone in its ad has nothing to be compared with; it scores 1 and is never
  * flagged. In an ad of two photos that disagree, both are flagged, since nothing tells which one
@@ -17,6 +20,7 @@ import type { Matrix } from '../util/npy.js';
 import { checkEmbeddings } from '../retrieval/rank.js';
 import { averageLinkage, graphFromEdges } from './graph.js';
 import { checkLength, encodeLabels } from './labels.js';
+import { flagScores, injectForeignPhotos } from './metrics.js';
 
 /** Most photos one ad may have: the check compares all pairs (2000 photos: 2 million pairs). */
 export const MAX_AD_PHOTOS = 2000;
@@ -26,8 +30,10 @@ export type WithinAdScore = 'median' | 'mean';
 
 /** Options of `checkWithinAds`. */
 export interface WithinAdOptions {
-  /** Photos scoring below this are flagged; also the grouping threshold. Cosine, usually 0.5–0.9. */
+  /** Grouping threshold of the ad's photos. Cosine, usually 0.5–0.9. */
   threshold: number;
+  /** Photos scoring below this are flagged. Default: `threshold`. Usually 0.2–0.6. */
+  flagThreshold?: number;
   /** 'median' (default, robust to the foreign photos themselves) or 'mean'. */
   score?: WithinAdScore;
 }
@@ -81,6 +87,10 @@ export function checkWithinAds(
   const threshold = options.threshold;
   if (typeof threshold !== 'number' || !Number.isFinite(threshold)) {
     invalidParameter('threshold', 'a finite cosine similarity, usually 0.5–0.9', threshold);
+  }
+  const flagThreshold = options.flagThreshold ?? threshold;
+  if (typeof flagThreshold !== 'number' || !Number.isFinite(flagThreshold)) {
+    invalidParameter('flagThreshold', 'a finite cosine similarity, usually 0.2–0.6', flagThreshold);
   }
   const method = options.score ?? 'median';
   if (method !== 'median' && method !== 'mean') {
@@ -151,7 +161,9 @@ export function checkWithinAds(
       }
       const value = method === 'median' ? median(others, count) : sum / count;
       score[photos[x]] = value;
-      flag[photos[x]] = value < threshold ? 1 : 0;
+      // From the stored float32 score, so that a threshold taken from the scores flags exactly
+      // the photos below it.
+      flag[photos[x]] = score[photos[x]] < flagThreshold ? 1 : 0;
     }
   }
 
@@ -173,4 +185,76 @@ export function checkWithinAds(
     for (const i of photos) adGroup[i] = rank[labels[i]];
   }
   return { score, flag, group: labels, adGroup, groupCount };
+}
+
+/** Options of `calibrateFlagThreshold`. */
+export interface FlagCalibrationOptions {
+  /** Share of genuine photos (in ads of two or more) that may be flagged. Default 0.05. */
+  falseFlagRate?: number;
+  /** Share of photos moved into other ads to measure the flags' precision and recall. Default 0.1. */
+  foreignRate?: number;
+  /** Seed of the moves. Default 1. */
+  seed?: number;
+}
+
+/** Result of `calibrateFlagThreshold`. */
+export interface FlagCalibration {
+  /** Photos whose within-ad score is below this are flagged. */
+  threshold: number;
+  /** The false-flag rate asked for. */
+  falseFlagRate: number;
+  /** Genuine photos the threshold was chosen on, and foreign photos it was checked with. */
+  genuinePhotos: number;
+  foreignPhotos: number;
+  /** Of the flagged photos, the share that were foreign; of the foreign photos, the share flagged. */
+  precision: number;
+  recall: number;
+}
+
+/**
+ * Chooses the flag threshold on labelled photos (held-out ads): moves a share of photos into
+ * other ads (`injectForeignPhotos`), scores every photo within its ad as `checkWithinAds` does,
+ * and takes the score below which at most `falseFlagRate` of the genuine photos fall. The same
+ * moved photos give the flags' precision and recall at that threshold.
+ *
+ * @param embeddings L2-normalised embeddings, one row per photo.
+ * @param ads ad id of each photo (ads of one photo are left out: they have nothing to compare).
+ * @example
+ * const { threshold } = calibrateFlagThreshold(heldOut, adIds, { falseFlagRate: 0.05 });
+ */
+export function calibrateFlagThreshold(
+  embeddings: Matrix,
+  ads: readonly string[],
+  options: FlagCalibrationOptions = {},
+): FlagCalibration {
+  const falseFlagRate = options.falseFlagRate ?? 0.05;
+  if (typeof falseFlagRate !== 'number' || !(falseFlagRate >= 0 && falseFlagRate < 1)) {
+    invalidParameter('falseFlagRate', 'a fraction in [0, 1), usually 0.01–0.1', falseFlagRate);
+  }
+  const injection = injectForeignPhotos(ads, options.foreignRate ?? 0.1, options.seed ?? 1);
+  const check = checkWithinAds(embeddings, injection.labels, { threshold: 1 });
+  const { codes, sizes } = encodeLabels(injection.labels, 'ads');
+  const genuine: number[] = [];
+  for (let i = 0; i < check.score.length; i++) {
+    if (!injection.foreign[i] && sizes[codes[i]] > 1) genuine.push(check.score[i]);
+  }
+  if (genuine.length === 0) {
+    throw new SamebikeError(
+      'ads: no ad has two or more photos, so no within-ad score can calibrate the flags',
+      'calibrate on held-out ads with several photos each',
+    );
+  }
+  genuine.sort((a, b) => a - b);
+  const threshold =
+    genuine[Math.min(genuine.length - 1, Math.floor(falseFlagRate * genuine.length))];
+  const flags = Uint8Array.from(check.score, (v) => (v < threshold ? 1 : 0));
+  const scores = flagScores(flags, injection.foreign);
+  return {
+    threshold,
+    falseFlagRate,
+    genuinePhotos: genuine.length,
+    foreignPhotos: scores.foreign,
+    precision: scores.precision,
+    recall: scores.recall,
+  };
 }

@@ -163,6 +163,8 @@ export interface GroupingInput {
   threshold: number;
   /** Ad threshold: grouping ads; required with `ads`. */
   adThreshold?: number;
+  /** Within-ad flag threshold: photos scoring below it do not fit their ad; default `threshold`. */
+  flagThreshold?: number;
 }
 
 /** Both clusterings of the photos, and with ads both ad groupings and the within-ad check. */
@@ -208,7 +210,10 @@ export function groupEmbeddings(input: GroupingInput): GroupingOutcome {
       groupAds(knn, ads, { threshold: adThreshold, method }),
     );
   }
-  const check = timed('within_ad', () => checkWithinAds(embeddings, ads, { threshold }));
+  const flagThreshold = input.flagThreshold;
+  const check = timed('within_ad', () =>
+    checkWithinAds(embeddings, ads, { threshold, flagThreshold }),
+  );
   return { photos, ads: adGroupings, check, seconds };
 }
 
@@ -341,6 +346,8 @@ export interface GroupJob {
   threshold?: number;
   /** Ad threshold; default the model's calibrated one. */
   adThreshold?: number;
+  /** Within-ad flag threshold; default the model's calibrated one, else the photo threshold. */
+  flagThreshold?: number;
   /** The clustering written to the outputs; default the model's grouping.clustering. */
   clustering?: ClusteringMethod;
   /** True bike of each photo, by image name (see `readTruthColumn`), and the column's name. */
@@ -371,7 +378,7 @@ export interface GroupMetrics {
   neighbors: number;
   /** The clustering written to groups.csv and groups.json. */
   clustering: ClusteringMethod;
-  thresholds: { photo: UsedThreshold; ad?: UsedThreshold };
+  thresholds: { photo: UsedThreshold; ad?: UsedThreshold; flag?: UsedThreshold };
   /** Photo groups by each clustering (ad ids ignored). */
   photoGroups: Record<ClusteringMethod, number>;
   /** Ad groups by each clustering. */
@@ -396,7 +403,7 @@ export interface GroupOutcome {
 function chooseThresholds(
   job: GroupJob,
   withAds: boolean,
-): { photo: UsedThreshold; ad?: UsedThreshold } {
+): { photo: UsedThreshold; ad?: UsedThreshold; flag?: UsedThreshold } {
   const grouping = job.model.grouping;
   const untrained = job.model.name === 'pretrained' ? ' (the pretrained backbone has none)' : '';
   const pick = (given: number | undefined, saved: number | undefined, option: string) => {
@@ -411,7 +418,13 @@ function chooseThresholds(
   };
   const photo = pick(job.threshold, grouping?.threshold, '--threshold');
   if (!withAds) return { photo };
-  return { photo, ad: pick(job.adThreshold, grouping?.ads?.threshold, '--ad-threshold') };
+  const flag =
+    job.flagThreshold !== undefined
+      ? { value: job.flagThreshold, from: 'option' as const }
+      : grouping?.flag
+        ? { value: grouping.flag.threshold, from: 'model' as const }
+        : photo;
+  return { photo, ad: pick(job.adThreshold, grouping?.ads?.threshold, '--ad-threshold'), flag };
 }
 
 /** Runs the group job and writes its files into `job.out`. */
@@ -483,6 +496,7 @@ export async function runGroup(job: GroupJob): Promise<GroupOutcome> {
     ads,
     threshold: thresholds.photo.value,
     adThreshold: thresholds.ad?.value,
+    flagThreshold: thresholds.flag?.value,
   });
 
   // Outputs: the chosen clustering.
@@ -553,7 +567,7 @@ function summaryLine(m: GroupMetrics, out: string): string {
     m.ads !== undefined && m.adGroups
       ? `${m.ads} ads into ${m.adGroups[m.clustering]} bikes (ad threshold ` +
         `${m.thresholds.ad?.value.toFixed(3)}); ${m.flagged} photos do not fit their ad ` +
-        `(threshold ${m.thresholds.photo.value.toFixed(3)})`
+        `(flag threshold ${(m.thresholds.flag ?? m.thresholds.photo).value.toFixed(3)})`
       : `${m.photos} photos into ${m.photoGroups[m.clustering]} bikes (threshold ` +
         `${m.thresholds.photo.value.toFixed(3)})`;
   return `grouped ${what}, ${method} → ${join(out, 'groups.csv')}`;

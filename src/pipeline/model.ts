@@ -40,6 +40,12 @@ export interface GroupingCalibration extends CalibratedThreshold {
    * before it was calibrated.
    */
   ads?: CalibratedThreshold;
+  /**
+   * The flag threshold of the within-ad check, calibrated on held-out ads to a false-flag rate
+   * (`calibrateFlagThreshold`); precision and recall are those of flags on photos moved into
+   * other ads. Absent in models saved before it was calibrated (the photo threshold is used).
+   */
+  flag?: { threshold: number; falseFlagRate: number; precision: number; recall: number };
 }
 
 /** model.json */

@@ -20,6 +20,7 @@ import { labelsOf, type DatasetItem } from '../data/dataset.js';
 import { extractFeatures } from '../embed/features.js';
 import { augmentViews } from '../embed/views.js';
 import { calibrateAdThreshold, calibrateThreshold, type Calibration } from '../group/calibrate.js';
+import { calibrateFlagThreshold, type FlagCalibration } from '../group/within-ad.js';
 import type { OnBadImage } from '../image/bad-images.js';
 import { splitDataset } from '../metrics/split.js';
 import { writeReport } from '../report/render.js';
@@ -272,12 +273,27 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
   );
 
   // 7. Grouping thresholds (photos, ads) on the held-out photos.
-  const { photos: calibration, ads: adCalibration } = await calibrate(
-    embeddings,
-    labels,
-    split.queries,
-    s,
-  );
+  const {
+    photos: calibration,
+    ads: adCalibration,
+    flag: flagCalibration,
+  } = await calibrate(embeddings, labels, split.queries, s);
+  if (calibration) {
+    const parts = [
+      `photos ${calibration.threshold.toFixed(3)} (precision ${calibration.precision.toFixed(2)}, recall ${calibration.recall.toFixed(2)})`,
+    ];
+    if (adCalibration) {
+      parts.push(
+        `ads ${adCalibration.threshold.toFixed(3)} (precision ${adCalibration.precision.toFixed(2)}, recall ${adCalibration.recall.toFixed(2)})`,
+      );
+    }
+    if (flagCalibration) {
+      parts.push(
+        `flags ${flagCalibration.threshold.toFixed(3)} (at most ${flagCalibration.falseFlagRate} of genuine photos; on moved photos precision ${flagCalibration.precision.toFixed(2)}, recall ${flagCalibration.recall.toFixed(2)})`,
+      );
+    }
+    log(`grouping thresholds on the held-out photos: ${parts.join('; ')}`);
+  }
 
   // 8. Outputs.
   writeNpy(join(out, 'embeddings.npy'), embeddings);
@@ -308,6 +324,12 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
         threshold: adCalibration.threshold,
         precision: adCalibration.precision,
         recall: adCalibration.recall,
+      },
+      flag: flagCalibration && {
+        threshold: flagCalibration.threshold,
+        falseFlagRate: flagCalibration.falseFlagRate,
+        precision: flagCalibration.precision,
+        recall: flagCalibration.recall,
       },
     },
     createdAt: new Date().toISOString(),
@@ -395,23 +417,24 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
 }
 
 /**
- * The grouping thresholds on the held-out photos: photos (same ad = same bike) and ads (each ad
- * split into two made-up reposts). Either is left out, with a warning, when the held-out photos
- * cannot calibrate it (no two share an ad; no ad has two of them).
+ * The grouping thresholds on the held-out photos: photos (same ad = same bike), ads (each ad
+ * split into two made-up reposts) and the within-ad flags (a false-flag rate on genuine photos,
+ * checked with photos moved into other ads). Each is left out, with a warning, when the held-out
+ * photos cannot calibrate it (no two share an ad; no ad has two of them).
  */
 async function calibrate(
   embeddings: Matrix,
   labels: Int32Array,
   heldOut: Int32Array,
   s: Settings,
-): Promise<{ photos?: Calibration; ads?: Calibration }> {
+): Promise<{ photos?: Calibration; ads?: Calibration; flag?: FlagCalibration }> {
   const subset = selectRows(embeddings, heldOut);
   const subsetLabels = Int32Array.from(heldOut, (i) => labels[i]);
   const k = Math.min(s['grouping.neighbors'], heldOut.length - 1);
   if (k < 1) return {};
   const knn = await rankGallery(subset, subset, k, { exclude: (q) => q });
   const options = { targetPrecision: s['grouping.target_precision'] };
-  const attempt = (what: string, run: () => Calibration): Calibration | undefined => {
+  const attempt = <T>(what: string, run: () => T): T | undefined => {
     try {
       return run();
     } catch (error) {
@@ -422,7 +445,13 @@ async function calibrate(
   };
   const photos = attempt('photo', () => calibrateThreshold(knn, subsetLabels, options));
   if (!photos) return {};
-  return { photos, ads: attempt('ad', () => calibrateAdThreshold(knn, subsetLabels, options)) };
+  const ads = attempt('ad', () => calibrateAdThreshold(knn, subsetLabels, options));
+  const flag = attempt('flag', () =>
+    calibrateFlagThreshold(subset, Array.from(subsetLabels, String), {
+      falseFlagRate: s['grouping.false_flag_rate'],
+    }),
+  );
+  return { photos, ads, flag };
 }
 
 function exportOnnx(resolved: ResolvedSettings, head: Head, path: string): void {

@@ -28,7 +28,7 @@ export const groupCommand: Command = {
     "Embeds the photos, adds them to a search index (--index, default OUT/index) and builds a similarity graph from each photo's nearest neighbours. " +
     "With ad ids (--data): groups of ads whose photos show the same bike (reposts, duplicates), and within each ad a score per photo (its median similarity to the ad's other photos) with a flag for photos that do not fit (another bike, a stock picture). " +
     'Without (--images alone): groups of photos, one per bike. ' +
-    'Thresholds come from the model (samebike train calibrates them to grouping.target_precision) unless given. ' +
+    'Thresholds come from the model unless given: samebike train calibrates the grouping thresholds to grouping.target_precision and the flag threshold to grouping.false_flag_rate. ' +
     "Writes OUT/groups.csv (one row per photo: image,group, plus ad,score,flag with ad ids), OUT/groups.json (each group's members and scores, and each ad's best match) and OUT/metrics.json, which compares connected components and average linkage: group counts, and with --truth-column pairwise precision, recall, F1 and adjusted Rand index.",
   options: [
     modelOption,
@@ -53,7 +53,15 @@ export const groupCommand: Command = {
       placeholder: 'X',
       min: -1,
       max: 1,
-      doc: "Photo threshold (cosine similarity, usually 0.5–0.9): photos at least this similar show one bike; also flags photos that do not fit their ad. Default: the model's calibrated threshold.",
+      doc: "Photo threshold (cosine similarity, usually 0.5–0.9): photos at least this similar show one bike. Default: the model's calibrated threshold.",
+    },
+    {
+      name: 'flag-threshold',
+      kind: 'number',
+      placeholder: 'X',
+      min: -1,
+      max: 1,
+      doc: "Within-ad flag threshold (cosine similarity, usually 0.2–0.6): a photo whose median similarity to the other photos of its ad is below it does not fit the ad. Default: the model's calibrated flag threshold (grouping.false_flag_rate), else the photo threshold.",
     },
     {
       name: 'ad-threshold',
@@ -126,6 +134,7 @@ export const groupCommand: Command = {
       scalar: v.scalar as ScalarKind | undefined,
       threshold: v.threshold as number | undefined,
       adThreshold: v['ad-threshold'] as number | undefined,
+      flagThreshold: v['flag-threshold'] as number | undefined,
       clustering: v.clustering as ClusteringMethod | undefined,
       truth:
         truthColumn === undefined || data === undefined
