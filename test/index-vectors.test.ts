@@ -85,3 +85,33 @@ test('ClusteredSource members are unit-length, seeded, chunkable and near their 
   }
   assert.notDeepEqual(source.members(30, 2).data, a.data);
 });
+
+test('ClusteredSource familyDimensions widens the cosine spread of unrelated bicycles', () => {
+  // One photo per cluster, 10 clusters per family: compare photos of different families only.
+  const spread = (familyDimensions?: number) => {
+    const source = new ClusteredSource({
+      dimensions: 512,
+      clusters: 400,
+      familyDimensions,
+      seed: 9,
+    });
+    const photos = source.members(400, 1);
+    const values: number[] = [];
+    for (let i = 0; i < 400; i++) {
+      for (let j = i + 1; j < 400; j += 7) {
+        if (source.familyOf[i] === source.familyOf[j]) continue;
+        const a = photos.data.subarray(i * 512, (i + 1) * 512);
+        values.push(dot(a, photos.data.subarray(j * 512, (j + 1) * 512)));
+      }
+    }
+    const mean = values.reduce((s, v) => s + v, 0) / values.length;
+    const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / values.length;
+    return { mean, std: Math.sqrt(variance) };
+  };
+  const orthogonal = spread();
+  const narrow = spread(48);
+  // All 512 dimensions: about 1/√512 ≈ 0.044; families in 48 dimensions: about 0.08.
+  assert.ok(Math.abs(orthogonal.std - 0.044) < 0.006, `default spread ${orthogonal.std}`);
+  assert.ok(Math.abs(narrow.std - 0.08) < 0.01, `48-dimension spread ${narrow.std}`);
+  assert.ok(Math.abs(orthogonal.mean) < 0.01 && Math.abs(narrow.mean) < 0.01);
+});
