@@ -1,8 +1,8 @@
 /**
  * Benchmark of the embedded vector index (src/index) on synthetic 512-d embeddings shaped like
  * real ones (see `ClusteredSource`: n/10 bicycles of 10 photos each, in n/100 models whose
- * directions span 48 dimensions, so that unrelated photos spread around cosine 0 as widely as
- * trained catalog embeddings do), for each graph scalar kind:
+ * directions span 48 dimensions, so that unrelated photos spread around cosine 0 about as widely
+ * as trained catalog embeddings do), for each graph scalar kind:
  *
  * - build: `add` in batches of 50k (SQLite transaction + multi-threaded HNSW insertion), then
  *   `flush` (atomic save of the graph file);
@@ -48,7 +48,8 @@ export interface BenchIndexOptions {
   /**
    * Dimensions spanned by the bike models' directions (`ClusteredSpec.familyDimensions`).
    * Default 48: photos of unrelated bicycles then spread around cosine 0 with standard deviation
-   * 0.08, as the trained catalog embeddings do; 512 makes all models mutually orthogonal.
+   * 0.08 (trained catalog embeddings: 0.09–0.13, see bench/README.md); 512 makes all models
+   * mutually orthogonal (0.044), which no graph search navigates well.
    */
   familyDimensions?: number;
   /** HNSW edges per node (M). Default 16. */
