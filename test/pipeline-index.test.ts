@@ -137,6 +137,24 @@ test('search ranks the query photo first and --id leaves the stored photo out', 
       .concat(idMatches[2].imageId),
   );
 
+  // The graph walk's candidate list is reported: the index default, --ef, or null when exact.
+  assert.equal(byId.ef, 128);
+  const wide = lastJson(
+    run(['search', '--index', index, '--id', photo.image, '--top', '3', '--ef', '300', '--json'])
+      .stdout,
+  );
+  assert.equal(wide.ef, 300);
+  assert.deepEqual(wide.matches, byId.matches);
+  const exact = lastJson(
+    run(['search', '--index', index, '--id', photo.image, '--top', '3', '--exact', '--json'])
+      .stdout,
+  );
+  assert.equal(exact.ef, null);
+  assert.deepEqual(
+    (exact.matches as { imageId: string }[]).map((m) => m.imageId),
+    idMatches.map((m) => m.imageId),
+  );
+
   const text = run(['search', '--index', index, '--id', photo.image, '--top', '2']).stdout;
   assert.match(text, /^ *rank +similarity +image +ad$/m);
   assert.match(text, new RegExp(`^ +1 +[01]\\.\\d{6} +${matches[1].imageId} +ad-`, 'm'));
@@ -287,6 +305,10 @@ test('bad index and search inputs are refused with what to do', () => {
       `^error: index ${index}: its graph stores f32 vectors, --scalar i8 was asked for; the ` +
         'scalar kind is fixed when an index is created\n {2}leave --scalar out',
     ),
+  );
+  assert.match(
+    failure(['search', '--index', index, '--id', photo.image, '--ef', '0']),
+    /^error: --ef: expected an integer from 1 to 65536, got "0" \(string\)/,
   );
   assert.equal(
     failure(['search', '--index', index, '--image', photo.path, '--only-other-ads']),

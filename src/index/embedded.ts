@@ -368,6 +368,8 @@ export class EmbeddedIndex implements VectorStore {
   readonly scalar: ScalarKind;
   /** Opened for searching only. */
   readonly readOnly: boolean;
+  /** Candidate list (ef) of this handle's graph searches. */
+  readonly expansionSearch: number;
 
   private readonly db: IndexDatabase;
   private readonly annConfig: AnnConfig;
@@ -391,6 +393,7 @@ export class EmbeddedIndex implements VectorStore {
     this.dimensions = meta.dimensions;
     this.scalar = meta.scalar as ScalarKind;
     this.readOnly = options.readOnly;
+    this.expansionSearch = options.expansionSearch;
     this.modelId = meta.modelId;
     this.rescore = options.rescore ?? (this.scalar === 'i8' ? 2 : 1);
     this.annConfig = {

@@ -32,6 +32,11 @@ export interface SearchJob {
   onlyOtherAds?: boolean;
   /** Compare with every stored vector instead of walking the HNSW graph (recall 1). */
   exact?: boolean;
+  /**
+   * HNSW candidate list (ef) of the graph walk; default the index's (128). Higher finds more of
+   * the true neighbours and costs time (see `OpenIndexOptions.expansionSearch`).
+   */
+  expansionSearch?: number;
   /** The model for photo queries; default the one the index records. */
   model?: LoadedModel;
   /** Settings file for loading a recorded "pretrained" model (image size, pooling). */
@@ -55,6 +60,8 @@ export interface SearchResult {
   query: string;
   /** The query's ad, when known. */
   ad?: string;
+  /** Candidate list (ef) of the HNSW graph walk that answered it; null for an exact search. */
+  ef: number | null;
   matches: RankedMatch[];
 }
 
@@ -145,12 +152,14 @@ export async function runSearch(job: SearchJob): Promise<SearchResult[]> {
   const index = await openIndex(indexInfo.location, {
     readOnly: true,
     mode: job.exact ? 'exact' : 'ann',
+    expansionSearch: job.expansionSearch,
   });
   const results: SearchResult[] = [];
   try {
     // A bar only for batches: one query answers in milliseconds.
     const progress =
       job.queries.length > 1 ? new Progress('search', job.queries.length, 'query') : undefined;
+    const ef = job.exact ? null : index.expansionSearch;
     for (const query of job.queries) {
       const options: SearchOptions = { excludeAd: job.excludeAd, exact: job.exact };
       let result: SearchResult | undefined;
@@ -165,14 +174,19 @@ export async function runSearch(job: SearchJob): Promise<SearchResult[]> {
         }
         options.onlyOtherAds = job.onlyOtherAds;
         const matches = await index.search(query.imageId, job.top, options);
-        result = { query: query.imageId, ad: stored.ad, matches: ranked(matches) };
+        result = { query: query.imageId, ad: stored.ad, ef, matches: ranked(matches) };
       } else {
         // A photo without a vector could not be decoded and was left out ('skip').
         const vector = vectors.get(query.photo);
         if (vector) {
           if (job.onlyOtherAds) options.excludeAd = query.photo.label;
           const matches = await index.search(vector, job.top, options);
-          result = { query: query.photo.image, ad: query.photo.label, matches: ranked(matches) };
+          result = {
+            query: query.photo.image,
+            ad: query.photo.label,
+            ef,
+            matches: ranked(matches),
+          };
         }
       }
       if (result) {

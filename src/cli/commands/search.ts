@@ -144,6 +144,14 @@ export const searchCommand: Command = {
       doc: 'Compare with every stored photo instead of walking the HNSW graph: recall 1, time proportional to the index size.',
     },
     {
+      name: 'ef',
+      kind: 'integer',
+      placeholder: 'N',
+      min: 1,
+      max: 65536,
+      doc: 'Candidates the HNSW graph walk keeps (ef; at least --top are used): higher finds more of the true neighbours and takes longer. Default 128; usual range 32–512 (at one million photos ef 64 answers in about 1 ms, ef 256 in about 3 ms).',
+    },
+    {
       ...modelOption,
       required: false,
       doc: 'The model to embed query photos with (a run folder or "pretrained"); default the one the index records. Its id must match the index.',
@@ -181,6 +189,7 @@ export const searchCommand: Command = {
       excludeAd: v['exclude-ad'] as string | undefined,
       onlyOtherAds: Boolean(v['only-other-ads']),
       exact: Boolean(v.exact),
+      expansionSearch: v.ef as number | undefined,
       model: v.model ? loadModel(v.model as string, config) : undefined,
       configPath: config,
       workers: v.workers as number | undefined,
@@ -197,8 +206,8 @@ export const searchCommand: Command = {
     }
     const [result] = results;
     if (v.json) {
-      const { query, ad, matches } = result;
-      output(JSON.stringify({ query, ad, matches }));
+      const { query, ad, ef, matches } = result;
+      output(JSON.stringify({ query, ad, ef, matches }));
     } else {
       for (const line of formatTable(result)) output(line);
     }
