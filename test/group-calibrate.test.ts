@@ -2,7 +2,12 @@
 // isotonic smoothing by hand, the curve against an all-pairs count, and the input checks.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { calibrateAdThreshold, calibrateThreshold, isotonicRates } from '../src/group/calibrate.js';
+import {
+  calibrateAdThreshold,
+  calibrateThreshold,
+  isotonicRates,
+  wilsonInterval,
+} from '../src/group/calibrate.js';
 import { buildSimilarityGraph } from '../src/group/graph.js';
 import { syntheticBikes } from '../src/group/synthetic.js';
 import { setQuiet } from '../src/util/log.js';
@@ -52,8 +57,15 @@ test('the curve and the chosen threshold by hand', () => {
     [0.75, 1, 0.5, true],
   );
 
+  // Two pairs predicted, both right: Wilson's 90 % interval is 2/(2 + 1.645²) = 0.425 to 1.
+  assert.equal(result.predictedPairs, 2);
+  close(result.precisionInterval[0], 2 / (2 + 1.645 ** 2), 'interval low');
+  assert.equal(result.precisionInterval[1], 1);
+
   // Target 0.8: the smoothed 5/6 at 0.625 is enough, although raw precision there is 2/3.
   const lower = calibrateThreshold(handKnn, handLabels, { targetPrecision: 0.8 });
+  assert.equal(lower.predictedPairs, 3);
+  assert.deepEqual(lower.precisionInterval, wilsonInterval(2, 3));
   assert.equal(lower.threshold, 0.625);
   close(lower.precision, 2 / 3);
   close(lower.smoothedPrecision, 5 / 6);
@@ -73,6 +85,21 @@ test('an unreachable target returns the end of the best plateau and says so', ()
   close(result.precision, 2 / 3);
   close(result.recall, 2 / 3);
   close(result.smoothedPrecision, 2 / 3);
+});
+
+test('wilsonInterval by hand: 15 of 16, all right, none, and a large sample', () => {
+  // p = 15/16, n = 16, z² = 2.706: centre (p + z²/2n)/(1 + z²/n) = 0.8743, half-width 0.1117.
+  const [low, high] = wilsonInterval(15, 16);
+  assert.ok(Math.abs(low - 0.7625) < 1e-4 && Math.abs(high - 0.9859) < 1e-4, `${low}–${high}`);
+  // All right: the upper end is 1 and the lower end n/(n + z²).
+  const all = wilsonInterval(5, 5);
+  close(all[0], 5 / (5 + 1.645 ** 2));
+  assert.equal(all[1], 1);
+  // No trials: nothing is known.
+  assert.deepEqual(wilsonInterval(0, 0), [0, 1]);
+  // 950 of 1000: centre 0.94879, half-width 0.01139 (near p ± z·√(p(1−p)/n) = 0.95 ± 0.01134).
+  const [lo, hi] = wilsonInterval(950, 1000);
+  assert.ok(Math.abs(lo - 0.9374) < 1e-4 && Math.abs(hi - 0.9602) < 1e-4, `${lo}–${hi}`);
 });
 
 test('isotonicRates pools violators into non-increasing rates', () => {

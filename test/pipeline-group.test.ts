@@ -81,6 +81,15 @@ test('group with ads writes groups.csv, groups.json, metrics.json with model thr
     flag: { value: model.grouping.flag.threshold, from: 'model' },
   });
   assert.equal(model.grouping.flag.falseFlagRate, 0.05);
+  // Each threshold keeps the sample behind its precision: predicted pairs and a 90 % interval.
+  for (const saved of [model.grouping, model.grouping.ads]) {
+    assert.ok(Number.isInteger(saved.predictedPairs) && saved.predictedPairs > 0);
+    const [low, high] = saved.precisionInterval as [number, number];
+    assert.ok(
+      low <= saved.precision && saved.precision <= high,
+      `${low}, ${saved.precision}, ${high}`,
+    );
+  }
   const n = world.photos.length;
   assert.equal(metrics.photos, n);
   assert.equal(metrics.ads, 8);

@@ -131,6 +131,14 @@ test('bad fields are named with their path, expectation and received value', () 
     'report.grouping.ads.chosen.precision: expected a number from 0 to 1, got 1.5 (number)',
   );
   assert.equal(
+    errorOf('grouping', {
+      curve: [],
+      chosen: { threshold: 0.5, precision: 0.9, recall: 0.5, precisionInterval: [0.8, 1.2] },
+      target: 0.9,
+    }),
+    'report.grouping.chosen.precisionInterval[1]: expected a finite number from 0 to 1, got 1.2 (number)',
+  );
+  assert.equal(
     errorOf('timings', { train: -1 }),
     'report.timings.train: expected a finite number ≥ 0, got -1 (number)',
   );

@@ -160,7 +160,16 @@ async function buildFixture(): Promise<{ report: RunReport; dir: string }> {
     reference: hydrogenTorchReference,
     history: { steps, epochs: epochRecords, bestEpoch: 2 },
     gallery: { queries },
-    grouping: { curve, chosen: curve[8], target: 0.85, ads: { curve, chosen: curve[9] } },
+    grouping: {
+      curve,
+      chosen: curve[8],
+      target: 0.85,
+      // 16 ad pairs, one wrong: the interval reaches below target − 0.05, so the report warns.
+      ads: {
+        curve,
+        chosen: { ...curve[9], predictedPairs: 16, precisionInterval: [0.7625, 0.9859] },
+      },
+    },
     timings: { embed: 812.4, train: 185.2, evaluate: 12.5 },
   };
   return { report, dir };
@@ -182,6 +191,9 @@ test('report.html renders in Chromium with charts, a worst-first gallery and esc
 
   const html = readFileSync(file, 'utf8');
   assert.ok(!html.includes('<script'), 'no script element, not even from a label');
+  assert.match(html, /\(90 % interval 0\.76[0-9]*–0\.98[0-9]* over 16 ad pairs\)/);
+  assert.equal(html.match(/Too few held-out ad pairs to hold the target within 0\.05/g)?.length, 1);
+  assert.ok(!html.includes('over undefined'), 'photos: no interval was given, none is shown');
   assert.ok(!/(src|href)="(https?:)?\/\//.test(html), 'nothing is loaded from outside the file');
 
   const browser = await chromium.launch({

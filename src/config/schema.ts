@@ -352,7 +352,7 @@ export const settingSpecs = {
     default: 0.95,
     min: 0.5,
     max: 1,
-    doc: 'Pairwise precision the grouping threshold is calibrated to.',
+    doc: 'Pairwise precision the grouping thresholds are calibrated to, on the held-out photos. Train logs each threshold with the precision it reached and its 90 % interval over the pairs predicted there, and warns when the interval reaches more than 0.05 below this target (too few held-out ads: raise validation.validation_size).',
   },
   'grouping.false_flag_rate': {
     kind: 'number',

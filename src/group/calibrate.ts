@@ -56,6 +56,13 @@ export interface Calibration {
   recall: number;
   /** Smoothed precision at the chosen threshold (≥ the target when `reached`). */
   smoothedPrecision: number;
+  /** Pairs at or above the chosen threshold: the sample its precision is measured on. */
+  predictedPairs: number;
+  /**
+   * 90 % Wilson interval of the precision at the chosen threshold (see `wilsonInterval`): how far
+   * the precision on other photos may stray when few pairs were predicted.
+   */
+  precisionInterval: [number, number];
   /**
    * false when no threshold reaches the target; the threshold then has the highest smoothed
    * precision that any threshold reaches, and a warning is logged.
@@ -269,16 +276,40 @@ function calibrateOnPairs(
       smoothedPrecision: smoothed[j],
     });
   }
+  let predictedPairs = 0;
+  for (let j = 0; j <= chosen; j++) predictedPairs += addedPositive[j] + addedNegative[j];
+  const truePairs = Math.round(precision[chosen] * predictedPairs);
   return {
     threshold: thresholds[chosen],
     precision: precision[chosen],
     recall: recall[chosen],
     smoothedPrecision: smoothed[chosen],
+    predictedPairs,
+    precisionInterval: wilsonInterval(truePairs, predictedPairs),
     reached,
     pairs,
     positivePairs,
     curve,
   };
+}
+
+/**
+ * Wilson score interval of a proportion (Wilson 1927, https://doi.org/10.2307/2276774): the
+ * range of true rates that `successes` out of `trials` is consistent with. z = 1.645 gives a
+ * two-sided 90 % interval; unlike p ± z·√(p(1−p)/n) it stays inside [0, 1] and is not empty
+ * at p = 1. Pairs that share a photo are not independent, so for precision it is a guide to the
+ * sample's size rather than an exact coverage.
+ *
+ * @example
+ * wilsonInterval(15, 16); // [0.763, 0.986]: 15 of 16 predicted pairs right
+ */
+export function wilsonInterval(successes: number, trials: number, z = 1.645): [number, number] {
+  if (!(trials > 0)) return [0, 1];
+  const p = successes / trials;
+  const z2 = (z * z) / trials;
+  const centre = (p + z2 / 2) / (1 + z2);
+  const half = (z * Math.sqrt((p * (1 - p)) / trials + z2 / (4 * trials))) / (1 + z2);
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
 }
 
 /**

@@ -26,6 +26,10 @@ export interface CalibratedThreshold {
   precision: number;
   /** Pairwise recall at the threshold on the held-out data, 0–1. */
   recall: number;
+  /** Pairs at or above the threshold on the held-out data (absent in older models). */
+  predictedPairs?: number;
+  /** 90 % Wilson interval of `precision` over those pairs (absent in older models). */
+  precisionInterval?: [number, number];
 }
 
 /**

@@ -35,7 +35,7 @@ import { writeFileAtomic } from '../util/fs.js';
 import { info, warn } from '../util/log.js';
 import { writeNpy, type Matrix } from '../util/npy.js';
 import { averageViews, embedViews, testFeatures } from './embed.js';
-import { MODEL_FORMAT, type ModelFile } from './model.js';
+import { MODEL_FORMAT, type CalibratedThreshold, type ModelFile } from './model.js';
 import { metricSummary, retrieve, selectRows, type RetrievalRun } from './retrieve.js';
 import {
   backboneFromSettings,
@@ -279,20 +279,28 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
     flag: flagCalibration,
   } = await calibrate(embeddings, labels, split.queries, s);
   if (calibration) {
-    const parts = [
-      `photos ${calibration.threshold.toFixed(3)} (precision ${calibration.precision.toFixed(2)}, recall ${calibration.recall.toFixed(2)})`,
-    ];
-    if (adCalibration) {
-      parts.push(
-        `ads ${adCalibration.threshold.toFixed(3)} (precision ${adCalibration.precision.toFixed(2)}, recall ${adCalibration.recall.toFixed(2)})`,
-      );
-    }
+    const target = s['grouping.target_precision'];
+    const parts = [`photos ${describeCalibration(calibration)}`];
+    if (adCalibration) parts.push(`ads ${describeCalibration(adCalibration)}`);
     if (flagCalibration) {
       parts.push(
         `flags ${flagCalibration.threshold.toFixed(3)} (at most ${flagCalibration.falseFlagRate} of genuine photos; on moved photos precision ${flagCalibration.precision.toFixed(2)}, recall ${flagCalibration.recall.toFixed(2)})`,
       );
     }
     log(`grouping thresholds on the held-out photos: ${parts.join('; ')}`);
+    for (const [what, c] of [
+      ['photo', calibration],
+      ['ad', adCalibration],
+    ] as const) {
+      if (c && c.reached && c.precisionInterval[0] < target - 0.05) {
+        warn(
+          `the ${what} grouping threshold rests on ${c.predictedPairs} held-out ${what} pairs: ` +
+            `its precision may be as low as ${c.precisionInterval[0].toFixed(2)} on other ` +
+            `photos (90 % interval), not ${target}; hold out more ads (a larger ` +
+            `validation.validation_size) for a steadier threshold`,
+        );
+      }
+    }
   }
 
   // 8. Outputs.
@@ -316,15 +324,9 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
     settings: { ...s, 'training.seed': seed },
     head: best.toJSON(),
     grouping: calibration && {
-      threshold: calibration.threshold,
+      ...savedThreshold(calibration),
       targetPrecision: s['grouping.target_precision'],
-      precision: calibration.precision,
-      recall: calibration.recall,
-      ads: adCalibration && {
-        threshold: adCalibration.threshold,
-        precision: adCalibration.precision,
-        recall: adCalibration.recall,
-      },
+      ads: adCalibration && savedThreshold(adCalibration),
       flag: flagCalibration && {
         threshold: flagCalibration.threshold,
         falseFlagRate: flagCalibration.falseFlagRate,
@@ -380,11 +382,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
         precision: c.precision,
         recall: c.recall,
       })),
-      chosen: {
-        threshold: calibration.threshold,
-        precision: calibration.precision,
-        recall: calibration.recall,
-      },
+      chosen: savedThreshold(calibration),
       target: s['grouping.target_precision'],
       ads: adCalibration && {
         curve: adCalibration.curve.map((c) => ({
@@ -392,11 +390,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
           precision: c.precision,
           recall: c.recall,
         })),
-        chosen: {
-          threshold: adCalibration.threshold,
-          precision: adCalibration.precision,
-          recall: adCalibration.recall,
-        },
+        chosen: savedThreshold(adCalibration),
       },
     },
     timings: { total_seconds: seconds },
@@ -414,6 +408,26 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
     calibration,
     adCalibration,
   };
+}
+
+/** What the model file and the report keep of a calibration. */
+function savedThreshold(c: Calibration): CalibratedThreshold {
+  return {
+    threshold: c.threshold,
+    precision: c.precision,
+    recall: c.recall,
+    predictedPairs: c.predictedPairs,
+    precisionInterval: c.precisionInterval,
+  };
+}
+
+/** "0.447 (precision 0.94, 90 % interval 0.76–0.99 over 16 pairs, recall 0.65)". */
+function describeCalibration(c: Calibration): string {
+  const [low, high] = c.precisionInterval;
+  return (
+    `${c.threshold.toFixed(3)} (precision ${c.precision.toFixed(2)}, 90 % interval ` +
+    `${low.toFixed(2)}–${high.toFixed(2)} over ${c.predictedPairs} pairs, recall ${c.recall.toFixed(2)})`
+  );
 }
 
 /**

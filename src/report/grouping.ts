@@ -6,7 +6,7 @@
  */
 import { lineChart, type ReferenceLine } from './chart.js';
 import { escapeHtml, formatMetric } from './html.js';
-import type { GroupingSummary, ThresholdPoint } from './types.js';
+import type { ChosenThreshold, GroupingSummary, ThresholdPoint } from './types.js';
 
 /** What differs between the photo and the ad charts. */
 interface Level {
@@ -27,7 +27,7 @@ const ADS: Level = { id: 'grouping-ads', title: 'Ad grouping', pairs: 'ad pairs'
 function renderLevel(
   level: Level,
   points: ThresholdPoint[],
-  chosen: ThresholdPoint,
+  chosen: ChosenThreshold,
   target: number,
 ): string {
   const curve = [...points].sort((a, b) => a.threshold - b.threshold);
@@ -92,11 +92,23 @@ function renderLevel(
   });
 
   const reached = chosen.precision >= target;
+  const interval = chosen.precisionInterval;
+  const sample =
+    interval && chosen.predictedPairs !== undefined
+      ? ` (90 % interval ${formatMetric(interval[0])}–${formatMetric(interval[1])} over ` +
+        `${chosen.predictedPairs} ${level.pairs})`
+      : '';
+  const unsteady =
+    interval && interval[0] < target - 0.05
+      ? ` <span class="down">Too few held-out ${level.pairs} to hold the target within 0.05 on ` +
+        'other photos: hold out more ads for a steadier threshold.</span>'
+      : '';
   const sentence =
     `Chosen threshold <b>${formatMetric(chosen.threshold)}</b>: ${level.items} at least this ` +
-    `similar are linked into one group. Precision ${formatMetric(chosen.precision)}, recall ` +
-    `${formatMetric(chosen.recall)}, target precision ${formatMetric(target)}` +
-    (reached ? ' (reached).' : ' <span class="down">(not reached)</span>.');
+    `similar are linked into one group. Precision ${formatMetric(chosen.precision)}${sample}, ` +
+    `recall ${formatMetric(chosen.recall)}, target precision ${formatMetric(target)}` +
+    (reached ? ' (reached).' : ' <span class="down">(not reached)</span>.') +
+    unsteady;
   const caption = (text: string): string => `<figcaption>${escapeHtml(text)}</figcaption>`;
   return (
     `<p class="note">${sentence}</p><div class="charts">` +

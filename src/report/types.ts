@@ -137,19 +137,27 @@ export interface ThresholdPoint {
   recall: number;
 }
 
+/** The chosen threshold, with the size of the sample its precision was measured on. */
+export interface ChosenThreshold extends ThresholdPoint {
+  /** Pairs at or above the threshold on the held-out photos. */
+  predictedPairs?: number;
+  /** 90 % Wilson interval of the precision over those pairs. */
+  precisionInterval?: [number, number];
+}
+
 /** How the grouping threshold was chosen. */
 export interface GroupingSummary {
   /** Precision and recall over a sweep of thresholds. */
   curve: ThresholdPoint[];
   /** The threshold picked: the lowest one that reaches the target precision. */
-  chosen: ThresholdPoint;
+  chosen: ChosenThreshold;
   /** The precision the threshold had to reach, 0–1. */
   target: number;
   /**
    * The same for grouping ads (pairs of ads instead of photos), calibrated on held-out ads split
    * into made-up reposts; to the same target precision.
    */
-  ads?: { curve: ThresholdPoint[]; chosen: ThresholdPoint };
+  ads?: { curve: ThresholdPoint[]; chosen: ChosenThreshold };
 }
 
 /** Everything the HTML report shows about one training run. */

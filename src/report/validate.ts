@@ -100,6 +100,18 @@ function checkPoint(value: unknown, path: string): void {
   measured(point.recall, `${path}.recall`, 0, 1);
 }
 
+function checkChosen(value: unknown, path: string): void {
+  checkPoint(value, path);
+  const chosen = object(value, path);
+  if (chosen.predictedPairs !== undefined) {
+    finite(chosen.predictedPairs, `${path}.predictedPairs`, 0);
+  }
+  if (chosen.precisionInterval !== undefined) {
+    const interval = array(chosen.precisionInterval, `${path}.precisionInterval`);
+    interval.forEach((v, i) => finite(v, `${path}.precisionInterval[${i}]`, 0, 1));
+  }
+}
+
 /**
  * Throws a SamebikeError naming the first field of `report` that does not have the shape of a
  * RunReport (e.g. "report.gallery.queries[2].ap: expected a number from 0 to 1, got 1.5").
@@ -175,14 +187,14 @@ export function validateReport(report: unknown): asserts report is RunReport {
     array(grouping.curve, 'report.grouping.curve').forEach((p, i) =>
       checkPoint(p, `report.grouping.curve[${i}]`),
     );
-    checkPoint(grouping.chosen, 'report.grouping.chosen');
+    checkChosen(grouping.chosen, 'report.grouping.chosen');
     finite(grouping.target, 'report.grouping.target', 0, 1);
     if (grouping.ads !== undefined) {
       const ads = object(grouping.ads, 'report.grouping.ads');
       array(ads.curve, 'report.grouping.ads.curve').forEach((p, i) =>
         checkPoint(p, `report.grouping.ads.curve[${i}]`),
       );
-      checkPoint(ads.chosen, 'report.grouping.ads.chosen');
+      checkChosen(ads.chosen, 'report.grouping.ads.chosen');
     }
   }
 
