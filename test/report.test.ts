@@ -167,7 +167,12 @@ async function buildFixture(): Promise<{ report: RunReport; dir: string }> {
       // 16 ad pairs, one wrong: the interval reaches below target − 0.05, so the report warns.
       ads: {
         curve,
-        chosen: { ...curve[9], predictedPairs: 16, precisionInterval: [0.7625, 0.9859] },
+        chosen: {
+          ...curve[9],
+          predictedPairs: 16,
+          precisionInterval: [0.7625, 0.9859],
+          fewPairs: true,
+        },
       },
     },
     timings: { embed: 812.4, train: 185.2, evaluate: 12.5 },

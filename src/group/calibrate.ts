@@ -238,6 +238,9 @@ function calibrateOnPairs(
   const precision = new Float64Array(count);
   const smoothed = new Float64Array(count);
   const recall = new Float64Array(count);
+  // Pairs at or above each threshold, and how many of them are positive.
+  const predicted = new Float64Array(count);
+  const truePairs = new Float64Array(count);
   let tp = 0;
   let total = 0;
   let fittedSum = 0;
@@ -246,6 +249,8 @@ function calibrateOnPairs(
     tp += addedPositive[j];
     total += w;
     fittedSum += fitted[j] * w;
+    predicted[j] = total;
+    truePairs[j] = tp;
     precision[j] = tp / total;
     smoothed[j] = Math.min(1, fittedSum / total);
     recall[j] = tp / positivePairs;
@@ -276,21 +281,32 @@ function calibrateOnPairs(
       smoothedPrecision: smoothed[j],
     });
   }
-  let predictedPairs = 0;
-  for (let j = 0; j <= chosen; j++) predictedPairs += addedPositive[j] + addedNegative[j];
-  const truePairs = Math.round(precision[chosen] * predictedPairs);
   return {
     threshold: thresholds[chosen],
     precision: precision[chosen],
     recall: recall[chosen],
     smoothedPrecision: smoothed[chosen],
-    predictedPairs,
-    precisionInterval: wilsonInterval(truePairs, predictedPairs),
+    predictedPairs: predicted[chosen],
+    precisionInterval: wilsonInterval(truePairs[chosen], predicted[chosen]),
     reached,
     pairs,
     positivePairs,
     curve,
   };
+}
+
+/** How far below the target precision a calibration's 90 % interval may reach. */
+export const PRECISION_MARGIN = 0.05;
+
+/**
+ * Whether a calibration rests on too few predicted pairs to promise its target: the 90 % interval
+ * of its precision reaches more than `PRECISION_MARGIN` below the target.
+ */
+export function precisionMayFallShort(
+  calibration: Pick<Calibration, 'precisionInterval'>,
+  target: number,
+): boolean {
+  return calibration.precisionInterval[0] < target - PRECISION_MARGIN;
 }
 
 /**

@@ -19,12 +19,17 @@ import type { Settings } from '../config/schema.js';
 import { labelsOf, type DatasetItem } from '../data/dataset.js';
 import { extractFeatures } from '../embed/features.js';
 import { augmentViews } from '../embed/views.js';
-import { calibrateAdThreshold, calibrateThreshold, type Calibration } from '../group/calibrate.js';
+import {
+  calibrateAdThreshold,
+  calibrateThreshold,
+  precisionMayFallShort,
+  type Calibration,
+} from '../group/calibrate.js';
 import { calibrateFlagThreshold, type FlagCalibration } from '../group/within-ad.js';
 import type { OnBadImage } from '../image/bad-images.js';
 import { splitDataset } from '../metrics/split.js';
 import { writeReport } from '../report/render.js';
-import { hydrogenTorchReference, type RunReport } from '../report/types.js';
+import { hydrogenTorchReference, type ChosenThreshold, type RunReport } from '../report/types.js';
 import { rankGallery } from '../retrieval/rank.js';
 import type { TrainConfig } from '../train/config.js';
 import type { Head } from '../train/heads.js';
@@ -292,7 +297,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
       ['photo', calibration],
       ['ad', adCalibration],
     ] as const) {
-      if (c && c.reached && c.precisionInterval[0] < target - 0.05) {
+      if (c && c.reached && precisionMayFallShort(c, target)) {
         warn(
           `the ${what} grouping threshold rests on ${c.predictedPairs} held-out ${what} pairs: ` +
             `its precision may be as low as ${c.precisionInterval[0].toFixed(2)} on other ` +
@@ -382,7 +387,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
         precision: c.precision,
         recall: c.recall,
       })),
-      chosen: savedThreshold(calibration),
+      chosen: chosenForReport(calibration, s['grouping.target_precision']),
       target: s['grouping.target_precision'],
       ads: adCalibration && {
         curve: adCalibration.curve.map((c) => ({
@@ -390,7 +395,7 @@ export async function runTrain(job: TrainJob): Promise<TrainOutcome> {
           precision: c.precision,
           recall: c.recall,
         })),
-        chosen: savedThreshold(adCalibration),
+        chosen: chosenForReport(adCalibration, s['grouping.target_precision']),
       },
     },
     timings: { total_seconds: seconds },
@@ -419,6 +424,11 @@ function savedThreshold(c: Calibration): CalibratedThreshold {
     predictedPairs: c.predictedPairs,
     precisionInterval: c.precisionInterval,
   };
+}
+
+/** The report's view of a chosen threshold: what the model keeps, and whether it is unsteady. */
+function chosenForReport(c: Calibration, target: number): ChosenThreshold {
+  return { ...savedThreshold(c), fewPairs: precisionMayFallShort(c, target) };
 }
 
 /** "0.447 (precision 0.94, 90 % interval 0.76–0.99 over 16 pairs, recall 0.65)". */

@@ -98,11 +98,10 @@ function renderLevel(
       ? ` (90 % interval ${formatMetric(interval[0])}–${formatMetric(interval[1])} over ` +
         `${chosen.predictedPairs} ${level.pairs})`
       : '';
-  const unsteady =
-    interval && interval[0] < target - 0.05
-      ? ` <span class="down">Too few held-out ${level.pairs} to hold the target within 0.05 on ` +
-        'other photos: hold out more ads for a steadier threshold.</span>'
-      : '';
+  const unsteady = chosen.fewPairs
+    ? ` <span class="down">Too few held-out ${level.pairs} to hold the target within 0.05 on ` +
+      'other photos: hold out more ads for a steadier threshold.</span>'
+    : '';
   const sentence =
     `Chosen threshold <b>${formatMetric(chosen.threshold)}</b>: ${level.items} at least this ` +
     `similar are linked into one group. Precision ${formatMetric(chosen.precision)}${sample}, ` +

@@ -143,6 +143,11 @@ export interface ChosenThreshold extends ThresholdPoint {
   predictedPairs?: number;
   /** 90 % Wilson interval of the precision over those pairs. */
   precisionInterval?: [number, number];
+  /**
+   * true when that interval reaches more than 0.05 below the target: too few held-out pairs to
+   * promise the target on other photos (the report says so).
+   */
+  fewPairs?: boolean;
 }
 
 /** How the grouping threshold was chosen. */

@@ -110,6 +110,7 @@ function checkChosen(value: unknown, path: string): void {
     const interval = array(chosen.precisionInterval, `${path}.precisionInterval`);
     interval.forEach((v, i) => finite(v, `${path}.precisionInterval[${i}]`, 0, 1));
   }
+  if (chosen.fewPairs !== undefined) boolean(chosen.fewPairs, `${path}.fewPairs`);
 }
 
 /**
