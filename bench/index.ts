@@ -370,26 +370,24 @@ function queryMatrix(spec: ClusteredSpec, count: number, source = new ClusteredS
   );
 }
 
+/** Per query, how many of its exact top-k the search found. */
+function hitsPerQuery(found: string[][], exact: string[][]): number[] {
+  return exact.map((truth, q) => {
+    const wanted = new Set(truth);
+    return found[q].filter((id) => wanted.has(id)).length;
+  });
+}
+
 function recall(found: string[][], exact: string[][]): number {
-  let hits = 0;
-  let total = 0;
-  for (let q = 0; q < exact.length; q++) {
-    const truth = new Set(exact[q]);
-    hits += found[q].filter((id) => truth.has(id)).length;
-    total += exact[q].length;
-  }
+  const hits = hitsPerQuery(found, exact).reduce((sum, h) => sum + h, 0);
+  const total = exact.reduce((sum, truth) => sum + truth.length, 0);
   return total === 0 ? 1 : hits / total;
 }
 
 /** How many queries found less than `fraction` of their exact top-k: lost in the graph. */
 function poorQueries(found: string[][], exact: string[][], fraction: number): number {
-  let poor = 0;
-  for (let q = 0; q < exact.length; q++) {
-    const truth = new Set(exact[q]);
-    const hits = found[q].filter((id) => truth.has(id)).length;
-    if (hits < fraction * exact[q].length) poor++;
-  }
-  return poor;
+  const hits = hitsPerQuery(found, exact);
+  return hits.filter((h, q) => h < fraction * exact[q].length).length;
 }
 
 function percentile(sorted: number[], p: number): number {

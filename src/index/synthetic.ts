@@ -64,8 +64,8 @@ export class ClusteredSource {
     const span = Math.min(dimensions, Math.max(1, spec.familyDimensions ?? dimensions));
     for (let f = 0; f < families; f++) {
       familyDirections.fill(0, f * dimensions + span, (f + 1) * dimensions);
+      normalizeRow(familyDirections, f, dimensions);
     }
-    for (let f = 0; f < families; f++) normalizeRow(familyDirections, f, dimensions);
 
     const data = new Float32Array(clusters * dimensions);
     this.familyOf = new Int32Array(clusters);
